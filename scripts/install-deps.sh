@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything vmlab needs to build, test and run its labs, from Debian's archive.
+# Idempotent: packages already present are skipped by apt; nothing else is changed.
+set -euo pipefail
+
+BUILD_PKGS=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libtomlplusplus-dev libfmt-dev libboost-dev libboost-filesystem-dev
+  libssh2-1-dev libssl-dev libvirt-dev doctest-dev libcli11-dev nlohmann-json3-dev libisofs-dev
+)
+RUN_PKGS=(
+  libvirt-daemon-system libvirt-clients dnsmasq-base iptables qemu-system-x86 qemu-utils
+  openssh-client openssh-server iproute2 socat xorriso python3
+)
+BOX_PKGS=(
+  busybox-static dropbear-bin openssh-sftp-server linux-image-amd64 cpio gzip kmod e2fsprogs
+)
+
+want=()
+for p in "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${BOX_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" || want+=("$p")
+done
+if ((${#want[@]})); then
+  echo "install-deps: installing ${want[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null
+else
+  echo "install-deps: all packages present"
+fi

@@ -1,0 +1,42 @@
+#pragma once
+// Boxes: base images shared by every lab of the user. A box is a directory
+//   <data>/boxes/<name>/box.qcow2   the base disk (qcow2; overlays are backed by it)
+//   <data>/boxes/<name>/box.json    metadata (below)
+//   <data>/boxes/<name>/<kernel>, <initrd>   optional, for direct kernel boot
+// box.json: {"format":"qcow2","user":"vmlab","kernel":"vmlinuz","initrd":"initrd.img",
+//            "cmdline":"console=ttyS0 ...","seed":"cloud-init"|"vmlab-init"}
+//   user:  the login user vmlab creates through the seed (root on the tiny test box)
+//   seed:  "cloud-init" = real cloud-init reads the NoCloud seed; "vmlab-init" = the test
+//          box's tiny init reads the same seed's plain files under vmlab/ (see boxes/README.md)
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vmlab::boxes {
+
+struct Box {
+  std::string name;
+  std::filesystem::path dir;
+  std::filesystem::path disk;    // absolute path of box.qcow2
+  std::string format = "qcow2";
+  std::string user = "vmlab";
+  std::filesystem::path kernel;  // absolute, empty if the disk boots itself
+  std::filesystem::path initrd;  // absolute, may be empty
+  std::string cmdline;
+  std::string seed = "cloud-init";
+  std::uint64_t virtual_size_mib = 0;  // of box.qcow2 (0 if unknown)
+};
+
+// Finds an installed box; nullopt if absent.
+std::optional<Box> find_box(const std::string& name);
+// Installed boxes, sorted by name.
+std::vector<Box> list_boxes();
+// Installs a box from a directory (box.qcow2 + box.json [+ kernel/initrd]) or a bare .qcow2
+// file (metadata defaults). Atomic: copies into a temp dir, then renames. Throws UsageError if
+// NAME exists or PATH is not a box.
+Box add_box(const std::string& name, const std::filesystem::path& path);
+// Removes an installed box; throws UsageError if absent.
+void remove_box(const std::string& name);
+
+}  // namespace vmlab::boxes

@@ -1,0 +1,104 @@
+#pragma once
+// The resolved lab topology: what every later stage (plan, providers, provisioners) reads.
+// Produced by config::load() = parse (parse.cpp) -> defaults (defaults.cpp) -> validate
+// (validate.cpp). Nothing here is optional: "unset" only exists in the raw form (raw.hpp).
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace vmlab::config {
+
+// Where a value came from in the Vmfile (1-based; 0 = not from the file, e.g. a default).
+struct SourcePos {
+  int line = 0;
+  int col = 0;
+};
+
+struct Network {
+  std::string name;
+  std::string cidr;        // as written, normalised: "192.168.56.0/24"
+  std::uint32_t base = 0;  // network address, host byte order
+  int prefix = 0;
+  std::string gateway;     // first usable address (".1"): host side of the network
+};
+
+struct Address {
+  std::string network;  // Network::name
+  std::string ip;       // "192.168.56.10"
+  int prefix = 0;       // from the network
+};
+
+struct Forward {
+  int guest = 0;
+  int host = 0;
+  std::string protocol = "tcp";  // "tcp" | "udp"
+};
+
+enum class RunPolicy { Once, Always };
+
+// One provisioning step. `type` selects which fields mean something.
+struct ProvisionStep {
+  std::string name;  // unique within the node; default "<type>" or "<type>-<n>" (see defaults.cpp)
+  std::string type;  // "shell" | "file" | "docker" | "kubernetes"
+  RunPolicy run = RunPolicy::Once;
+  // Edges: "node" (that node fully provisioned) or "node:step" (that step done).
+  // Explicit ones from the Vmfile plus derived ones (kubernetes workers -> control plane).
+  std::vector<std::string> after;
+  // shell
+  std::string inline_script;         // exactly one of inline_script / path is set
+  std::filesystem::path path;        // absolute (resolved relative to the Vmfile)
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;
+  bool privileged = true;
+  // file
+  std::filesystem::path source;  // absolute
+  std::string destination;       // guest path
+  // docker
+  std::vector<std::string> images;  // images to have present (optional)
+  // kubernetes
+  std::string role;  // "control-plane" | "worker"
+  std::string version;
+  std::string pod_cidr;
+  std::string cni;  // "calico" | "flannel"
+  SourcePos pos;
+};
+
+struct Node {
+  std::string name;
+  std::string box;
+  int cpus = 1;
+  std::uint64_t memory_mib = 0;
+  std::uint64_t disk_mib = 0;
+  std::vector<Address> addresses;  // one per lab network the node is on
+  std::vector<Forward> forwards;
+  std::vector<ProvisionStep> provision;
+  std::string group;  // the `[[node]]` name template it came from ("w{i}-k8s"), else == name
+  int index = 0;      // 1-based member number within its group (0 if not a group)
+  SourcePos pos;
+};
+
+struct LibvirtSettings {
+  std::string uri;  // empty = VMLAB_LIBVIRT_URI, else qemu:///system
+};
+
+struct Topology {
+  std::string name;      // lab name
+  std::string provider;  // "libvirt" | "virtualbox"
+  std::filesystem::path vmfile;       // absolute path of the Vmfile
+  std::filesystem::path project_dir;  // its directory; .vmlab/ lives here
+  bool hosts = true;
+  std::map<std::string, std::string> vars;
+  std::vector<Network> networks;
+  std::vector<Node> nodes;  // expanded (groups unrolled), in file order
+  LibvirtSettings libvirt;
+
+  const Node* find_node(const std::string& n) const {
+    for (const auto& node : nodes)
+      if (node.name == n) return &node;
+    return nullptr;
+  }
+};
+
+}  // namespace vmlab::config

@@ -1,0 +1,36 @@
+#include "core/log.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+
+namespace vmlab::log {
+namespace {
+
+Level initial_level() {
+  const char* env = std::getenv("VMLAB_LOG");
+  if (!env) return Level::Warn;
+  std::string v = env;
+  if (v == "debug") return Level::Debug;
+  if (v == "info") return Level::Info;
+  if (v == "error") return Level::Error;
+  return Level::Warn;
+}
+
+std::atomic<Level> g_level{initial_level()};
+std::mutex g_mu;
+
+}  // namespace
+
+void set_level(Level l) { g_level = l; }
+Level level() { return g_level; }
+
+void write(Level l, std::string_view category, std::string_view message) {
+  static const char* kNames[] = {"error", "warn", "info", "debug"};
+  std::lock_guard lock(g_mu);
+  fmt::print(stderr, "vmlab[{}] {}: {}\n", kNames[static_cast<int>(l)], category, message);
+}
+
+}  // namespace vmlab::log

@@ -1,0 +1,60 @@
+// vmlab: one binary, many names. `vmup` == `vmlab up`, `vmssh` == `vmlab ssh`, ...
+// The only top-level catch: prints "vmlab: error: ..." and picks the exit code.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/command.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+
+namespace {
+
+// Maps an argv[0] like "/usr/bin/vmup" to the subcommand it stands for, or "" for vmlab.
+std::string command_for_name(const std::string& argv0) {
+  auto slash = argv0.find_last_of('/');
+  std::string base = slash == std::string::npos ? argv0 : argv0.substr(slash + 1);
+  static const char* kLinks[] = {"up", "ssh", "status", "halt", "destroy", "provision"};
+  for (const char* c : kLinks)
+    if (base == std::string("vm") + c) return c;
+  return "";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const std::string implied = command_for_name(argc > 0 ? argv[0] : "vmlab");
+  if (!implied.empty()) args.insert(args.begin(), implied);
+
+  CLI::App app{"vmlab: declarative multi-node virtual machine labs from a Vmfile", "vmlab"};
+  app.set_version_flag("--version", std::string("vmlab ") + VMLAB_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  vmlab::cli::GlobalOptions g;
+  vmlab::cli::add_all_commands(app, g);
+
+  try {
+    std::reverse(args.begin(), args.end());  // CLI11 parses a reversed vector
+    app.parse(args);
+    return g.exit_code;
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "vmlab: error: {}\nRun 'vmlab --help' for usage.\n", e.what());
+    return static_cast<int>(vmlab::ExitCode::Usage);
+  } catch (const vmlab::Error& e) {
+    fmt::print(stderr, "vmlab: error: {}\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "vmlab: error: internal: {}\n", e.what());
+    return static_cast<int>(vmlab::ExitCode::Failure);
+  }
+}
