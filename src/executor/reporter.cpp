@@ -1,0 +1,78 @@
+#include "executor/reporter.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+namespace vmlab::executor {
+
+Reporter::Reporter(bool json, std::vector<std::string> node_names) {
+  mode_ = json ? OutputMode::Json : (isatty(STDOUT_FILENO) ? OutputMode::Tty : OutputMode::Plain);
+  const char* nc = std::getenv("NO_COLOR");
+  color_ = mode_ == OutputMode::Tty && !(nc && *nc);
+  int i = 0;
+  for (const auto& n : node_names) {
+    width_ = std::max(width_, n.size());
+    colors_[n] = 31 + (i++ % 6);  // red..cyan
+  }
+}
+
+std::string Reporter::prefix(const std::string& node) const {
+  std::string name = fmt::format("{:<{}}", node, width_);
+  if (!color_) return name + " | ";
+  auto it = colors_.find(node);
+  int c = it == colors_.end() ? 37 : it->second;
+  return fmt::format("\033[{}m{}\033[0m | ", c, name);
+}
+
+void Reporter::lab(const std::string& message) {
+  std::lock_guard lock(mu_);
+  if (mode_ == OutputMode::Json)
+    fmt::print("{}\n", nlohmann::json{{"event", "lab"}, {"message", message}}.dump());
+  else
+    fmt::print("==> {}\n", message);
+  std::fflush(stdout);
+}
+
+void Reporter::event(const std::string& node, const std::string& kind, const std::string& message,
+                     const std::map<std::string, std::string>& fields) {
+  std::lock_guard lock(mu_);
+  if (mode_ == OutputMode::Json) {
+    nlohmann::json j{{"event", kind}, {"node", node}, {"message", message}};
+    for (const auto& [k, v] : fields) j[k] = v;
+    fmt::print("{}\n", j.dump());
+  } else {
+    fmt::print("{}{}\n", prefix(node), message);
+  }
+  std::fflush(stdout);
+}
+
+void Reporter::output(const std::string& node, const std::string& line, bool is_stderr) {
+  std::lock_guard lock(mu_);
+  if (mode_ == OutputMode::Json) {
+    fmt::print("{}\n", nlohmann::json{{"event", "output"},
+                                      {"node", node},
+                                      {"stream", is_stderr ? "stderr" : "stdout"},
+                                      {"line", line}}
+                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  } else {
+    fmt::print("{}{}\n", prefix(node), line);
+  }
+  std::fflush(stdout);
+}
+
+void Reporter::summary(bool ok, const std::vector<std::string>& lines) {
+  std::lock_guard lock(mu_);
+  if (mode_ == OutputMode::Json) {
+    fmt::print("{}\n", nlohmann::json{{"event", "summary"}, {"ok", ok}, {"lines", lines}}.dump(
+                           -1, ' ', false, nlohmann::json::error_handler_t::replace));
+  } else {
+    for (const auto& l : lines) fmt::print("{}\n", l);
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace vmlab::executor

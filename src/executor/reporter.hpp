@@ -1,0 +1,40 @@
+#pragma once
+// The one place user-facing progress is printed. Three modes: a terminal gets per-node
+// prefixes in colour (NO_COLOR honoured), a pipe gets the same lines plain, --json gets one
+// JSON object per line ({"event":..., "node":..., ...}). Thread-safe.
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace vmlab::executor {
+
+enum class OutputMode { Tty, Plain, Json };
+
+class Reporter {
+ public:
+  // json=true forces Json; otherwise Tty when stdout is a terminal, else Plain.
+  explicit Reporter(bool json, std::vector<std::string> node_names = {});
+
+  OutputMode mode() const { return mode_; }
+  // A lab-level progress message ("creating networks").
+  void lab(const std::string& message);
+  // A node's progress event: kind is a short verb ("created", "running", "ready",
+  // "step-start", "step-done", "step-failed", ...), message the human text.
+  void event(const std::string& node, const std::string& kind, const std::string& message,
+             const std::map<std::string, std::string>& fields = {});
+  // One line of a remote command's output.
+  void output(const std::string& node, const std::string& line, bool is_stderr);
+  // Final summary lines (printed as they are; in JSON as {"event":"summary",...}).
+  void summary(bool ok, const std::vector<std::string>& lines);
+
+ private:
+  std::string prefix(const std::string& node) const;
+  OutputMode mode_;
+  bool color_ = false;
+  size_t width_ = 0;
+  std::map<std::string, int> colors_;
+  std::mutex mu_;
+};
+
+}  // namespace vmlab::executor

@@ -1,0 +1,134 @@
+#include "state/state.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <cstdint>
+#include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "state/filenames.hpp"
+
+namespace vmlab::state {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+json to_json(const LabRecord& r) {
+  json machines = json::object();
+  for (const auto& [name, m] : r.machines) {
+    json steps = json::object();
+    for (const auto& [s, rec] : m.steps)
+      steps[s] = {{"finished_at", rec.finished_at}, {"digest", rec.digest}};
+    machines[name] = {{"created", m.created},     {"ssh_host", m.ssh_host},
+                      {"ssh_port", m.ssh_port},   {"steps", steps},
+                      {"provisioned", m.provisioned}};
+  }
+  return {{"version", 1}, {"lab_id", r.lab_id}, {"provider", r.provider}, {"machines", machines}};
+}
+
+LabRecord from_json(const json& j) {
+  LabRecord r;
+  r.lab_id = j.value("lab_id", "");
+  r.provider = j.value("provider", "");
+  for (const auto& [name, m] : j.value("machines", json::object()).items()) {
+    MachineRecord mr;
+    mr.created = m.value("created", false);
+    mr.ssh_host = m.value("ssh_host", "");
+    mr.ssh_port = m.value("ssh_port", 0);
+    mr.provisioned = m.value("provisioned", false);
+    for (const auto& [s, rec] : m.value("steps", json::object()).items())
+      mr.steps[s] = StepRecord{rec.value("finished_at", ""), rec.value("digest", "")};
+    r.machines[name] = std::move(mr);
+  }
+  return r;
+}
+
+}  // namespace
+
+Store::Store(fs::path project_dir) : project_(std::move(project_dir)) {}
+
+void Store::load() {
+  std::lock_guard lock(mu_);
+  const fs::path p = filenames::state_file(project_);
+  std::ifstream in(p);
+  if (!in) {
+    rec_ = {};
+    return;
+  }
+  try {
+    rec_ = from_json(json::parse(in));
+  } catch (const json::exception& e) {
+    throw Error("cannot read {}: {} (remove it and run `vmlab destroy -f` to start over)",
+                p.string(), e.what());
+  }
+}
+
+void Store::save() {
+  std::lock_guard lock(mu_);
+  save_locked();
+}
+
+void Store::save_locked() {
+  write_file_atomic(filenames::state_file(project_), to_json(rec_).dump(2) + "\n");
+}
+
+LabRecord Store::get() const {
+  std::lock_guard lock(mu_);
+  return rec_;
+}
+
+std::string make_lab_id(const std::string& lab_name, const fs::path& project_dir) {
+  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a 64
+  for (unsigned char c : fs::absolute(project_dir).lexically_normal().string()) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return fmt::format("{}-{:06x}", lab_name, h & 0xffffff);
+}
+
+void write_file_atomic(const fs::path& path, const std::string& content, unsigned mode) {
+  fs::create_directories(path.parent_path());
+  std::string tmpl = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();
+  int fd = mkstemp(tmpl.data());
+  if (fd < 0) throw Error("cannot create a temporary file next to {}: {}", path.string(),
+                          std::strerror(errno));
+  bool ok = fchmod(fd, mode) == 0;
+  const char* p = content.data();
+  size_t left = content.size();
+  while (ok && left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) ok = false;
+    else {
+      p += n;
+      left -= static_cast<size_t>(n);
+    }
+  }
+  ok = ok && fsync(fd) == 0;
+  int err = errno;
+  ::close(fd);
+  if (!ok || std::rename(tmpl.c_str(), path.c_str()) != 0) {
+    if (ok) err = errno;
+    ::unlink(tmpl.c_str());
+    throw Error("cannot write {}: {}", path.string(), std::strerror(err));
+  }
+}
+
+std::string now_iso8601() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace vmlab::state
