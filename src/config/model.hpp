@@ -22,6 +22,7 @@ struct Network {
   std::uint32_t base = 0;  // network address, host byte order
   int prefix = 0;
   std::string gateway;     // first usable address (".1"): host side of the network
+  bool internal = false;   // no host side at all (VirtualBox "intnet"); default host-only
 };
 
 struct Address {

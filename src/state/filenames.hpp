@@ -8,6 +8,7 @@
 namespace vmlab::filenames {
 namespace fs = std::filesystem;
 
+inline constexpr const char* kVmfile = "Vmfile";           // found in the project dir or a parent
 inline constexpr const char* kStateDir = ".vmlab";          // in the project directory
 inline constexpr const char* kStateFile = "state.json";      // machines + provisioning record
 inline constexpr const char* kLockFile = "lock";             // flock()ed by mutating commands

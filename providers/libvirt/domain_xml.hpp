@@ -1,0 +1,49 @@
+#pragma once
+// The libvirt domain XML of one machine, and the vmlab metadata stored inside it. Pure
+// functions of their inputs (unit-tested by text).
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vmlab::providers::libvirt {
+
+// Namespace of vmlab's <metadata> element in every domain it defines.
+inline constexpr const char* kMetadataNs = "https://vmlab.dev/xmlns/libvirt/1";
+
+struct NicDef {
+  std::string mac;      // "52:54:00:.."
+  std::string network;  // libvirt network name
+};
+
+struct DomainDef {
+  std::string name;         // "vmlab-<lab_id>-<node>"
+  std::string type = "qemu";  // "kvm" | "qemu"
+  std::string lab_id;
+  std::string node;
+  int vcpus = 1;
+  unsigned long long memory_mib = 512;
+  std::string kernel;   // absolute path on the hypervisor host ("" = boot from disk)
+  std::string initrd;   // "" = none
+  std::string cmdline;
+  std::string pool;         // storage pool of the volumes below
+  std::string disk_volume;  // the qcow2 overlay
+  std::string seed_volume;  // the cidata ISO ("" = none)
+  std::string disk_cache = "writeback";
+  std::vector<NicDef> nics;  // management NIC first
+  std::string console_log;   // serial log file ("" = none)
+  std::string ssh_host;      // recorded in the metadata
+  int ssh_port = 22;
+};
+
+std::string domain_xml(const DomainDef& d);
+
+// What list() needs, read back from the metadata element (as virDomainGetMetadata returns it).
+struct DomainMeta {
+  std::string lab_id;
+  std::string node;
+  std::string ssh_host;
+  int ssh_port = 22;
+};
+std::optional<DomainMeta> parse_metadata(const std::string& element);
+
+}  // namespace vmlab::providers::libvirt

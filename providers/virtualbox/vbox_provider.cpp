@@ -1,0 +1,278 @@
+#include "providers/virtualbox/vbox_provider.hpp"
+
+#include <fmt/format.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "boxes/box.hpp"
+#include "core/log.hpp"
+#include "providers/virtualbox/vbox_argv.hpp"
+#include "providers/virtualbox/vbox_master.hpp"
+#include "providers/virtualbox/vbox_paths.hpp"
+#include "providers/virtualbox/vbox_provider_impl.hpp"
+#include "providers/virtualbox/vbox_ranges.hpp"
+#include "seed/seed.hpp"
+
+namespace vmlab::providers {
+std::unique_ptr<Provider> make_virtualbox_provider(const config::Topology& topo) {
+  return std::make_unique<vbox::VBoxProvider>(topo);
+}
+}  // namespace vmlab::providers
+
+namespace vmlab::vbox {
+namespace fs = std::filesystem;
+using providers::MachineInfo;
+using providers::MachineState;
+
+namespace {
+
+MachineState state_of(const std::string& vmstate) {
+  if (vmstate == "running") return MachineState::Running;
+  if (vmstate == "paused") return MachineState::Paused;
+  if (vmstate == "poweroff" || vmstate == "aborted" || vmstate == "saved")
+    return MachineState::Stopped;
+  return MachineState::Unknown;
+}
+
+std::optional<NatRule> ssh_rule(const std::map<std::string, std::string>& info) {
+  for (const auto& r : forwarding_rules(info))
+    if (r.name == "ssh") return r;
+  return std::nullopt;
+}
+
+std::string vmstate(const std::map<std::string, std::string>& info) {
+  auto it = info.find("VMState");
+  return it == info.end() ? "" : it->second;
+}
+
+}  // namespace
+
+providers::Capabilities VBoxProvider::capabilities() const {
+  providers::Capabilities c;
+  c.linked_clones = true;
+  c.parallel_create = true;
+  c.ssh_via_port_forward = true;
+  c.private_networks = true;
+  c.snapshots = false;
+  return c;
+}
+
+std::optional<std::map<std::string, std::string>> VBoxProvider::info(const std::string& vm) const {
+  auto r = vbm_.out(argv::showvminfo(vm));
+  if (!r) {
+    if (r.error().find("Could not find a registered machine") != std::string::npos)
+      return std::nullopt;
+    throw ProviderError(r.error());
+  }
+  return parse_machinereadable(r.value());
+}
+
+std::string VBoxProvider::call(const std::vector<std::string>& args) const {
+  return vbm_.out(args).value_or_throw<ProviderError>();
+}
+
+Version VBoxProvider::checked_version() {
+  if (auto s = vbm_.check_version(); !s) throw ProviderError(s.error());
+  return vbm_.version().value();
+}
+
+void VBoxProvider::check(const config::Topology& topo, const std::string& /*lab_id*/) {
+  if (auto msg = check_network_ranges(topo, allowed_ranges())) throw UsageError(*msg);
+  for (const auto& node : topo.nodes)
+    if (!boxes::find_box(node.box))
+      throw UsageError(fmt::format("node {}: box '{}' is not installed (add it with `vmlab box "
+                                   "add {} PATH`)",
+                                   node.name, node.box, node.box));
+  checked_version();
+}
+
+void VBoxProvider::prepare_lab(const config::Topology& topo, const std::string& lab_id) {
+  Version v = checked_version();
+  prepare_lab_networks(vbm_, topo, lab_id, use_hostonlynet(v)).value_or_throw<ProviderError>();
+}
+
+void VBoxProvider::load_lab_ports(const std::string& lab_id) {
+  std::lock_guard lock(mu_);
+  if (ports_loaded_.count(lab_id)) return;
+  for (const auto& m : list(lab_id))
+    if (m.ssh) ports_.reserve(m.ssh->port);
+  for (const auto& node : topo_.nodes)
+    for (const auto& f : node.forwards) ports_.reserve(f.host);
+  ports_loaded_.insert(lab_id);
+}
+
+int VBoxProvider::new_port() {
+  int p = ports_.allocate();
+  if (p == 0) throw ProviderError("no free TCP port in 2200-2999 on 127.0.0.1 for SSH");
+  return p;
+}
+
+void VBoxProvider::create(const providers::MachineSpec& spec,
+                          const providers::ProgressFn& progress) {
+  const std::string vm = paths::vm_name(spec.lab_id, spec.node->name);
+  load_lab_ports(spec.lab_id);
+  if (info(vm)) return;  // exists: create() is a no-op
+  build_clone(spec, vm, progress);
+}
+
+void VBoxProvider::build_clone(const providers::MachineSpec& spec, const std::string& vm,
+                               const providers::ProgressFn& progress) {
+  const config::Node& node = *spec.node;
+  auto say = [&](const std::string& m) {
+    if (progress) progress(node.name, m);
+  };
+  auto box = boxes::find_box(node.box);
+  if (!box) throw UsageError(fmt::format("box '{}' is not installed", node.box));
+  say("preparing VirtualBox master of box " + box->name);
+  Master master = ensure_master(vbm_, *box).value_or_throw<ProviderError>();
+  record_box(spec.lab_id, box->name).value_or_throw<ProviderError>();
+  LabRecord rec = load_lab_record(spec.lab_id);
+  say("cloning " + master.name);
+  call(argv::clone_linked(master.name, paths::kBaseSnapshot, vm));
+  try {
+    auto nics = seed::nics_for(spec.lab_id, node);
+    argv::MachineConfig cfg;
+    cfg.cpus = node.cpus;
+    cfg.memory_mib = node.memory_mib;
+    for (size_t i = 0; i < nics.size(); ++i) {
+      if (i == 0) {
+        cfg.nics.push_back({argv::NicKind::Nat, "", nics[i].mac});
+        continue;
+      }
+      auto net = rec.networks.find(nics[i].network);
+      if (net == rec.networks.end())
+        throw ProviderError(fmt::format("lab network '{}' of {} is not prepared", nics[i].network,
+                                        node.name));
+      cfg.nics.push_back({net->second.kind, net->second.attach, nics[i].mac});
+    }
+    int port = new_port();
+    cfg.nat_rules.push_back({"ssh", "tcp", "127.0.0.1", port, "", 22});
+    for (const auto& f : node.forwards)
+      cfg.nat_rules.push_back({fmt::format("{}-{}", f.protocol, f.host), f.protocol, "127.0.0.1",
+                               f.host, "", f.guest});
+    fs::path log = paths::console_log(spec.lab_id, node.name);
+    fs::create_directories(log.parent_path());
+    cfg.serial_log = log.string();
+    say("configuring (SSH on 127.0.0.1:" + std::to_string(port) + ")");
+    call(argv::modify(vm, cfg));
+    call(argv::setextradata(vm, paths::kSshPortKey, std::to_string(port)));
+    call(argv::setextradata(vm, paths::kBoxKey, box->name));
+    fs::path iso = paths::seed_iso(spec.lab_id, node.name);
+    fs::create_directories(iso.parent_path());
+    seed::write_iso(iso, seed::render_files(spec, nics));
+    call(argv::attach_dvd(vm, master.controller, 1, iso.string()));
+  } catch (...) {
+    (void)vbm_.run(argv::unregister_delete(vm));  // never leave a half-made clone behind
+    throw;
+  }
+}
+
+void VBoxProvider::start(const std::string& lab_id, const std::string& node) {
+  const std::string vm = paths::vm_name(lab_id, node);
+  auto i = info(vm);
+  if (!i) throw ProviderError(fmt::format("{}: machine {} does not exist in VirtualBox", node, vm));
+  if (vmstate(*i) == "running") return;
+  auto r = vbm_.run(argv::startvm(vm));
+  if (r) return;
+  auto port = nat_redirect_failure_port(r.error());
+  auto ssh = ssh_rule(*i);
+  if (!port || !ssh || *port != ssh->host_port) throw ProviderError(r.error());
+  load_lab_ports(lab_id);
+  const int old_port = ssh->host_port;
+  ssh->host_port = new_port();
+  log::warn("vbox", "{}: SSH port 127.0.0.1:{} is taken; using {}", node, old_port,
+            ssh->host_port);
+  call(argv::replace_nat_rule(vm, *ssh));
+  call(argv::setextradata(vm, paths::kSshPortKey, std::to_string(ssh->host_port)));
+  call(argv::startvm(vm));
+}
+
+void VBoxProvider::stop(const std::string& lab_id, const std::string& node, bool force,
+                        std::chrono::seconds grace) {
+  const std::string vm = paths::vm_name(lab_id, node);
+  auto i = info(vm);
+  if (!i || (vmstate(*i) != "running" && vmstate(*i) != "paused")) return;
+  if (!force && vmstate(*i) == "running") {
+    call(argv::acpi_power_button(vm));
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      i = info(vm);
+      if (!i || vmstate(*i) != "running") return;
+    }
+    log::warn("vbox", "{}: no ACPI shutdown within {} s; powering off", node, grace.count());
+  }
+  auto r = vbm_.run(argv::poweroff(vm));
+  if (!r && r.error().find("is not currently running") == std::string::npos)
+    throw ProviderError(r.error());
+}
+
+void VBoxProvider::destroy(const std::string& lab_id, const std::string& node) {
+  const std::string vm = paths::vm_name(lab_id, node);
+  if (auto i = info(vm)) {
+    if (vmstate(*i) == "running" || vmstate(*i) == "paused") (void)vbm_.run(argv::poweroff(vm));
+    auto r = vbm_.run(argv::unregister_delete(vm));
+    if (!r && r.error().find("Could not find a registered machine") == std::string::npos)
+      throw ProviderError(r.error());
+  }
+  std::error_code ec;
+  fs::remove(paths::seed_iso(lab_id, node), ec);
+  fs::remove(paths::console_log(lab_id, node), ec);
+}
+
+void VBoxProvider::destroy_lab(const std::string& lab_id) {
+  remove_lab_networks(vbm_, lab_id).value_or_throw<ProviderError>();
+  LabRecord rec = load_lab_record(lab_id);
+  if (!rec.boxes.empty()) {
+    // A master goes when no clone (of any lab) uses its box any more.
+    std::set<std::string> used;
+    for (const auto& v : parse_list_vms(call(argv::list("vms")))) {
+      if (v.name.rfind("vmlab-", 0) != 0 || v.name.rfind(paths::kMasterPrefix, 0) == 0) continue;
+      auto r = vbm_.out(argv::getextradata(v.name, paths::kBoxKey));
+      if (r && r.value().rfind("Value: ", 0) == 0) {
+        std::string b = r.value().substr(7);
+        while (!b.empty() && (b.back() == '\n' || b.back() == '\r')) b.pop_back();
+        used.insert(b);
+      }
+    }
+    for (const auto& b : rec.boxes)
+      if (!used.count(b))
+        if (auto box = boxes::find_box(b)) remove_master(vbm_, *box).value_or_throw<ProviderError>();
+  }
+  std::error_code ec;
+  fs::remove_all(paths::lab_dir(lab_id), ec);
+}
+
+std::vector<MachineInfo> VBoxProvider::list(const std::string& lab_id) {
+  std::vector<MachineInfo> out;
+  const std::string prefix = paths::vm_prefix(lab_id);
+  for (const auto& v : parse_list_vms(call(argv::list("vms")))) {
+    if (v.name.rfind(prefix, 0) != 0) continue;
+    std::string node = v.name.substr(prefix.size());
+    if (!topo_.nodes.empty() && !topo_.find_node(node)) continue;  // another lab's prefix
+    auto i = info(v.name);
+    if (!i) continue;  // removed meanwhile
+    MachineInfo m{node, state_of(vmstate(*i)), std::nullopt};
+    if (auto r = ssh_rule(*i)) m.ssh = providers::SshEndpoint{r->host_ip, r->host_port};
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::string VBoxProvider::console_tail(const std::string& lab_id, const std::string& node,
+                                       int lines) {
+  std::ifstream f(paths::console_log(lab_id, node));
+  std::deque<std::string> tail;
+  for (std::string line; std::getline(f, line);) {
+    tail.push_back(line);
+    if (static_cast<int>(tail.size()) > lines) tail.pop_front();
+  }
+  std::string out;
+  for (const auto& l : tail) out += l + "\n";
+  return out;
+}
+
+}  // namespace vmlab::vbox

@@ -1,0 +1,54 @@
+#pragma once
+// VBoxProvider: the Provider contract on VirtualBox. Machines are linked clones
+// "vmlab-<lab_id>-<node>" of "vmlab-master-<box>" (snapshot "base"); NIC 1 is NAT with the SSH
+// forward "ssh,tcp,127.0.0.1,PORT,,22"; NIC 2.. are the lab networks (vbox_labnet.hpp); the
+// cloud-init seed is a DVD on port 1 of the master's controller; UART1 logs to a file.
+// Thread-safe: create/start/stop/destroy run concurrently for different machines.
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+
+#include "providers/provider.hpp"
+#include "providers/virtualbox/vbox_labnet.hpp"
+#include "providers/virtualbox/vbox_ports.hpp"
+#include "providers/virtualbox/vboxmanage.hpp"
+
+namespace vmlab::vbox {
+
+class VBoxProvider : public providers::Provider {
+ public:
+  explicit VBoxProvider(const config::Topology& topo) : topo_(topo) {}
+
+  providers::Capabilities capabilities() const override;
+  void check(const config::Topology& topo, const std::string& lab_id) override;
+  void prepare_lab(const config::Topology& topo, const std::string& lab_id) override;
+  void create(const providers::MachineSpec& spec, const providers::ProgressFn& progress) override;
+  void start(const std::string& lab_id, const std::string& node) override;
+  void stop(const std::string& lab_id, const std::string& node, bool force,
+            std::chrono::seconds grace) override;
+  void destroy(const std::string& lab_id, const std::string& node) override;
+  void destroy_lab(const std::string& lab_id) override;
+  std::vector<providers::MachineInfo> list(const std::string& lab_id) override;
+  std::string console_tail(const std::string& lab_id, const std::string& node,
+                           int lines) override;
+
+ private:
+  // showvminfo of a machine; nullopt when VirtualBox does not know it.
+  std::optional<std::map<std::string, std::string>> info(const std::string& vm) const;
+  // Runs a call; throws ProviderError with the wrapper's message on failure.
+  std::string call(const std::vector<std::string>& args) const;
+  Version checked_version();
+  void load_lab_ports(const std::string& lab_id);
+  int new_port();
+  void build_clone(const providers::MachineSpec& spec, const std::string& vm,
+                   const providers::ProgressFn& progress);
+
+  config::Topology topo_;
+  VBoxManage vbm_;
+  PortAllocator ports_;
+  std::mutex mu_;
+  std::set<std::string> ports_loaded_;  // labs whose machines' ports are reserved
+};
+
+}  // namespace vmlab::vbox

@@ -1,0 +1,168 @@
+// The box store: <data>/boxes/<name>/{box.qcow2, box.json, kernel, initrd}.
+#include "boxes/box.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "state/filenames.hpp"
+
+namespace vmlab::boxes {
+namespace fs = std::filesystem;
+namespace {
+
+bool valid_name(const std::string& n) {
+  if (n.empty() || n.size() > 64 || n[0] == '.' || n[0] == '-') return false;
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+void require_valid_name(const std::string& n) {
+  if (!valid_name(n))
+    throw UsageError(fmt::format(
+        "invalid box name \"{}\": use letters, digits, '.', '_' and '-' (not first), at most 64",
+        n));
+}
+
+// Virtual size of a qcow2 image from its header (0 if not qcow2 or unreadable).
+std::uint64_t qcow2_virtual_size_mib(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  unsigned char h[32] = {};
+  if (!f.read(reinterpret_cast<char*>(h), sizeof h)) return 0;
+  if (h[0] != 'Q' || h[1] != 'F' || h[2] != 'I' || h[3] != 0xfb) return 0;
+  std::uint64_t size = 0;
+  for (int i = 24; i < 32; ++i) size = (size << 8) | h[i];
+  return size / (1024 * 1024);
+}
+
+bool is_qcow2(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  char h[4] = {};
+  return f.read(h, 4) && h[0] == 'Q' && h[1] == 'F' && h[2] == 'I' &&
+         static_cast<unsigned char>(h[3]) == 0xfb;
+}
+
+nlohmann::json read_meta(const fs::path& file) {
+  std::ifstream f(file);
+  if (!f) throw UsageError(fmt::format("cannot read box metadata {}", file.string()));
+  try {
+    auto j = nlohmann::json::parse(f);
+    if (!j.is_object()) throw UsageError(fmt::format("invalid box metadata {}: not a JSON object",
+                                                     file.string()));
+    for (const char* key : {"format", "user", "kernel", "initrd", "cmdline", "seed"})
+      if (j.contains(key) && !j[key].is_string())
+        throw UsageError(fmt::format("invalid box metadata {}: \"{}\" must be a string",
+                                     file.string(), key));
+    return j;
+  } catch (const nlohmann::json::exception& e) {
+    throw UsageError(fmt::format("invalid box metadata {}: {}", file.string(), e.what()));
+  }
+}
+
+Box load(const std::string& name, const fs::path& dir) {
+  Box b;
+  b.name = name;
+  b.dir = dir;
+  b.disk = dir / filenames::kBoxDisk;
+  if (fs::exists(dir / filenames::kBoxMeta)) {
+    auto j = read_meta(dir / filenames::kBoxMeta);
+    b.format = j.value("format", b.format);
+    b.user = j.value("user", b.user);
+    b.cmdline = j.value("cmdline", b.cmdline);
+    b.seed = j.value("seed", b.seed);
+    if (auto k = j.value("kernel", std::string()); !k.empty()) b.kernel = dir / k;
+    if (auto i = j.value("initrd", std::string()); !i.empty()) b.initrd = dir / i;
+  }
+  b.virtual_size_mib = qcow2_virtual_size_mib(b.disk);
+  return b;
+}
+
+fs::path store() { return filenames::data_dir() / filenames::kBoxesDir; }
+
+}  // namespace
+
+std::optional<Box> find_box(const std::string& name) {
+  if (!valid_name(name)) return std::nullopt;
+  fs::path dir = filenames::box_dir(name);
+  if (!fs::exists(dir / filenames::kBoxDisk)) return std::nullopt;
+  return load(name, dir);
+}
+
+std::vector<Box> list_boxes() {
+  std::vector<Box> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(store(), ec)) {
+    std::string name = e.path().filename().string();
+    if (!e.is_directory() || !valid_name(name)) continue;  // skips .tmp-* and .trash-*
+    if (auto b = find_box(name)) out.push_back(std::move(*b));
+  }
+  std::sort(out.begin(), out.end(), [](const Box& a, const Box& b) { return a.name < b.name; });
+  return out;
+}
+
+Box add_box(const std::string& name, const fs::path& path) {
+  require_valid_name(name);
+  if (fs::exists(filenames::box_dir(name)))
+    throw UsageError(fmt::format("box \"{}\" already exists (remove it first: vmlab box remove {})",
+                                 name, name));
+  if (!fs::exists(path)) throw UsageError(fmt::format("{}: no such file or directory", path.string()));
+  std::vector<std::pair<fs::path, std::string>> copies;  // source, name in the box
+  if (fs::is_directory(path)) {
+    if (!fs::exists(path / filenames::kBoxDisk))
+      throw UsageError(fmt::format("{} is not a box: it has no {}", path.string(),
+                                   filenames::kBoxDisk));
+    copies.push_back({path / filenames::kBoxDisk, filenames::kBoxDisk});
+    if (fs::exists(path / filenames::kBoxMeta)) {
+      auto j = read_meta(path / filenames::kBoxMeta);
+      copies.push_back({path / filenames::kBoxMeta, filenames::kBoxMeta});
+      for (const char* key : {"kernel", "initrd"}) {
+        std::string rel = j.value(key, std::string());
+        if (rel.empty()) continue;
+        if (rel.find('/') != std::string::npos || rel == "." || rel == "..")
+          throw UsageError(fmt::format("invalid box metadata {}: \"{}\" must be a file name in the box",
+                                       (path / filenames::kBoxMeta).string(), key));
+        if (!fs::exists(path / rel))
+          throw UsageError(fmt::format("{} is not a box: {} names {} \"{}\", which is missing",
+                                       path.string(), filenames::kBoxMeta, key, rel));
+        copies.push_back({path / rel, rel});
+      }
+    }
+  } else {
+    if (!is_qcow2(path))
+      throw UsageError(fmt::format("{} is not a box: expected a directory with {} or a qcow2 image",
+                                   path.string(), filenames::kBoxDisk));
+    copies.push_back({path, filenames::kBoxDisk});
+  }
+
+  fs::create_directories(store());
+  fs::path tmp = store() / fmt::format(".tmp-{}-{}", name, getpid());
+  fs::remove_all(tmp);
+  try {
+    fs::create_directories(tmp);
+    for (const auto& [src, dst] : copies) {
+      log::debug("boxes", "copying {} to {}", src.string(), (tmp / dst).string());
+      fs::copy_file(src, tmp / dst, fs::copy_options::overwrite_existing);
+    }
+    fs::rename(tmp, filenames::box_dir(name));
+  } catch (const fs::filesystem_error& e) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw Error(fmt::format("cannot add box \"{}\": {}", name, e.what()));
+  }
+  return load(name, filenames::box_dir(name));
+}
+
+void remove_box(const std::string& name) {
+  if (!find_box(name)) throw UsageError(fmt::format("box \"{}\" is not installed", name));
+  fs::path trash = store() / fmt::format(".trash-{}-{}", name, getpid());
+  fs::rename(filenames::box_dir(name), trash);
+  std::error_code ec;
+  fs::remove_all(trash, ec);
+}
+
+}  // namespace vmlab::boxes

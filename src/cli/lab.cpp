@@ -1,0 +1,40 @@
+#include "cli/lab.hpp"
+
+#include <cstdlib>
+
+#include "config/load.hpp"
+
+namespace vmlab::cli {
+
+Lab open_lab(const GlobalOptions& g) {
+  Lab lab;
+  const auto vmfile = g.vmfile.empty() ? config::find_vmfile(std::filesystem::current_path())
+                                       : std::filesystem::path(g.vmfile);
+  config::LoadOptions opts;
+  opts.provider = g.provider;
+  lab.topo = config::load(vmfile, opts);
+  lab.store = std::make_unique<state::Store>(lab.topo.project_dir);
+  lab.store->load();
+  auto rec = lab.store->get();
+  lab.lab_id = rec.lab_id.empty() ? state::make_lab_id(lab.topo.name, lab.topo.project_dir)
+                                  : rec.lab_id;
+  lab.provider = providers::make_provider(lab.topo.provider, lab.topo);
+  return lab;
+}
+
+std::map<std::string, providers::MachineInfo> Lab::live(bool save) {
+  std::map<std::string, providers::MachineInfo> out;
+  for (auto& m : provider->list(lab_id)) out[m.name] = m;
+  auto rec = store->get();
+  bool changed = false;
+  for (auto& [name, m] : rec.machines) {
+    if (m.created && !out.count(name)) {
+      m = state::MachineRecord{};  // deleted behind our back: forget it entirely
+      changed = true;
+    }
+  }
+  if (changed && save) store->update([&](state::LabRecord& r) { r.machines = rec.machines; });
+  return out;
+}
+
+}  // namespace vmlab::cli

@@ -1,0 +1,80 @@
+// Topology -> JSON: every node with resolved values, provisioners in run order.
+#include "config/json.hpp"
+
+namespace vmlab::config {
+namespace {
+
+using nlohmann::json;
+
+std::string shown_path(const std::filesystem::path& p, const std::filesystem::path& project) {
+  const auto rel = p.lexically_relative(project);
+  if (!rel.empty() && *rel.begin() != "..") return rel.generic_string();
+  return p.generic_string();
+}
+
+json step_json(const ProvisionStep& s, const std::filesystem::path& project) {
+  json j = {{"name", s.name},
+            {"type", s.type},
+            {"run", s.run == RunPolicy::Always ? "always" : "once"},
+            {"after", s.after}};
+  if (s.type == "shell") {
+    if (!s.inline_script.empty()) j["inline"] = s.inline_script;
+    if (!s.path.empty()) j["path"] = shown_path(s.path, project);
+    j["args"] = s.args;
+    j["env"] = s.env;
+    j["privileged"] = s.privileged;
+  } else if (s.type == "file") {
+    j["source"] = shown_path(s.source, project);
+    j["destination"] = s.destination;
+  } else if (s.type == "docker") {
+    j["images"] = s.images;
+  } else if (s.type == "kubernetes") {
+    j["role"] = s.role;
+    j["version"] = s.version;
+    if (s.role == "control-plane") {
+      j["pod_cidr"] = s.pod_cidr;
+      j["cni"] = s.cni;
+    }
+  }
+  return j;
+}
+
+}  // namespace
+
+json to_json(const Topology& t) {
+  json nets = json::array();
+  for (const Network& n : t.networks)
+    nets.push_back({{"name", n.name}, {"cidr", n.cidr}, {"gateway", n.gateway}});
+  json nodes = json::array();
+  for (const Node& n : t.nodes) {
+    json addrs = json::array();
+    for (const Address& a : n.addresses)
+      addrs.push_back({{"network", a.network}, {"ip", a.ip}, {"prefix", a.prefix}});
+    json fwds = json::array();
+    for (const Forward& f : n.forwards)
+      fwds.push_back({{"guest", f.guest}, {"host", f.host}, {"protocol", f.protocol}});
+    json steps = json::array();
+    for (const ProvisionStep& s : n.provision) steps.push_back(step_json(s, t.project_dir));
+    nodes.push_back({{"name", n.name},
+                     {"group", n.group},
+                     {"index", n.index},
+                     {"box", n.box},
+                     {"cpus", n.cpus},
+                     {"memory_mib", n.memory_mib},
+                     {"disk_mib", n.disk_mib},
+                     {"addresses", addrs},
+                     {"forwards", fwds},
+                     {"provision", steps}});
+  }
+  return {{"name", t.name},
+          {"provider", t.provider},
+          {"vmfile", t.vmfile.generic_string()},
+          {"project_dir", t.project_dir.generic_string()},
+          {"hosts", t.hosts},
+          {"vars", t.vars},
+          {"libvirt", {{"uri", t.libvirt.uri}}},
+          {"networks", nets},
+          {"nodes", nodes}};
+}
+
+}  // namespace vmlab::config

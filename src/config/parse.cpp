@@ -1,0 +1,152 @@
+// Stage 1: TOML text -> Raw. Checks syntax, types and keys; expands {vars.NAME}.
+#include <fmt/format.h>
+
+#include "config/reader.hpp"
+#include "config/stages.hpp"
+
+namespace vmlab::config {
+namespace {
+
+const std::vector<std::string> kTopKeys = {"name", "provider", "hosts", "vars", "defaults",
+                                           "libvirt", "network", "node"};
+const std::vector<std::string> kDefaultsKeys = {"box", "cpus", "memory", "disk"};
+const std::vector<std::string> kNetworkKeys = {"name", "cidr"};
+const std::vector<std::string> kNodeKeys = {"name", "box",  "cpus",    "memory",   "disk",
+                                            "ip",   "forward", "count", "provision"};
+const std::vector<std::string> kForwardKeys = {"guest", "host", "protocol"};
+const std::vector<std::string> kStepCommon = {"type", "name", "after", "run"};
+const std::vector<std::pair<std::string, std::vector<std::string>>> kStepKeys = {
+    {"shell", {"inline", "path", "args", "env", "privileged"}},
+    {"file", {"source", "destination"}},
+    {"docker", {"images"}},
+    {"kubernetes", {"role", "version", "pod_cidr", "cni"}},
+};
+
+std::map<std::string, std::string> read_vars(const toml::table& doc, Diagnostics& diag) {
+  std::map<std::string, std::string> vars;
+  const toml::node* n = doc.get("vars");
+  if (!n) return vars;
+  const toml::table* t = n->as_table();
+  if (!t) {
+    diag.add(pos_of(n->source()), "vars", "expected a table ([vars]), got " + describe(*n));
+    return vars;
+  }
+  for (auto&& [k, v] : *t) {
+    if (auto s = v.value_exact<std::string>()) vars[std::string(k.str())] = *s;
+    else diag.add(pos_of(v.source()), fmt::format("vars.{}", k.str()),
+                  "expected a string (variables are text), got " + describe(v));
+  }
+  return vars;
+}
+
+RawStep read_step(const toml::table& t, const std::string& key, Diagnostics& diag,
+                  const std::map<std::string, std::string>& vars) {
+  TableReader r(t, key, diag, vars);
+  RawStep s;
+  s.pos = r.pos();
+  s.key = key;
+  s.type = r.str("type");
+  s.name = r.str("name");
+  s.run = r.str("run");
+  s.after = r.str_or_list("after", &s.after_pos);
+  s.inline_script = r.str("inline");
+  s.path = r.str("path");
+  s.args = r.str_list("args");
+  s.env = r.str_map("env");
+  s.privileged = r.boolean("privileged");
+  s.source = r.str("source");
+  s.destination = r.str("destination");
+  s.images = r.str_list("images");
+  s.role = r.str("role");
+  s.version = r.str("version");
+  s.pod_cidr = r.str("pod_cidr");
+  s.cni = r.str("cni");
+  // The allowed keys depend on the type; an unknown or missing type allows all of them.
+  std::vector<std::string> allowed = kStepCommon;
+  std::string what;
+  for (const auto& [type, keys] : kStepKeys) {
+    if (s.type.has() && *s.type == type) {
+      allowed.insert(allowed.end(), keys.begin(), keys.end());
+      what = fmt::format("a {} step", type);
+    }
+  }
+  if (what.empty())
+    for (const auto& [type, keys] : kStepKeys) allowed.insert(allowed.end(), keys.begin(), keys.end());
+  r.check_keys(allowed, what);
+  return s;
+}
+
+RawNode read_node(const toml::table& t, const std::string& key, Diagnostics& diag,
+                  const std::map<std::string, std::string>& vars) {
+  TableReader r(t, key, diag, vars);
+  r.check_keys(kNodeKeys);
+  RawNode n;
+  n.pos = r.pos();
+  n.key = key;
+  n.name = r.str("name");
+  n.box = r.str("box");
+  n.cpus = r.integer("cpus");
+  n.count = r.integer("count");
+  n.memory = r.size("memory");
+  n.disk = r.size("disk");
+  n.ip = r.str_or_list("ip");
+  if (const toml::array* fw = r.table_array("forward")) {
+    for (std::size_t i = 0; i < fw->size(); ++i) {
+      const std::string fkey = fmt::format("{}.forward[{}]", key, i);
+      TableReader f(*fw->get(i)->as_table(), fkey, diag, vars);
+      f.check_keys(kForwardKeys);
+      n.forward.push_back({f.pos(), fkey, f.integer("guest"), f.integer("host"), f.str("protocol")});
+    }
+  }
+  if (const toml::array* pr = r.table_array("provision")) {
+    for (std::size_t i = 0; i < pr->size(); ++i)
+      n.provision.push_back(read_step(*pr->get(i)->as_table(),
+                                      fmt::format("{}.provision[{}]", key, i), diag, vars));
+  }
+  return n;
+}
+
+}  // namespace
+
+Raw parse_vmfile(std::string_view text, const std::string& source_name, Diagnostics& diag) {
+  Raw raw;
+  toml::table doc;
+  try {
+    doc = toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    diag.add(pos_of(e.source()), "", fmt::format("TOML syntax error: {}", e.description()));
+    return raw;
+  }
+  raw.vars = read_vars(doc, diag);
+  TableReader top(doc, "", diag, raw.vars);
+  top.check_keys(kTopKeys);
+  raw.name = top.str("name");
+  raw.provider = top.str("provider");
+  raw.hosts = top.boolean("hosts");
+  if (const toml::table* d = top.table("defaults")) {
+    TableReader r(*d, "defaults", diag, raw.vars);
+    r.check_keys(kDefaultsKeys);
+    raw.defaults = {r.str("box"), r.integer("cpus"), r.size("memory"), r.size("disk")};
+  }
+  if (const toml::table* lv = top.table("libvirt")) {
+    TableReader r(*lv, "libvirt", diag, raw.vars);
+    r.check_keys({"uri"});
+    raw.libvirt_uri = r.str("uri");
+  }
+  if (const toml::array* nets = top.table_array("network")) {
+    for (std::size_t i = 0; i < nets->size(); ++i) {
+      const std::string key = fmt::format("network[{}]", i);
+      TableReader r(*nets->get(i)->as_table(), key, diag, raw.vars);
+      r.check_keys(kNetworkKeys);
+      raw.networks.push_back({r.pos(), key, r.str("name"), r.str("cidr")});
+    }
+  }
+  if (const toml::array* nodes = top.table_array("node")) {
+    for (std::size_t i = 0; i < nodes->size(); ++i)
+      raw.nodes.push_back(read_node(*nodes->get(i)->as_table(), fmt::format("node[{}]", i), diag,
+                                    raw.vars));
+  }
+  return raw;
+}
+
+}  // namespace vmlab::config

@@ -1,0 +1,90 @@
+#pragma once
+// Internal to src/config: the Vmfile as written, after TOML parsing and {vars.X} substitution,
+// before defaults. "Unset" is not "zero": every value is optional and carries the position it
+// came from. A value whose type was wrong is left unset (and its key path tainted).
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model.hpp"
+
+namespace vmlab::config {
+
+template <typename T>
+struct Val {
+  std::optional<T> value;
+  SourcePos pos;
+  bool has() const { return value.has_value(); }
+  const T& operator*() const { return *value; }
+  const T* operator->() const { return &*value; }
+};
+
+// One string inside an array (or a lone string), with its own key path and position.
+struct RawItem {
+  std::string value;
+  SourcePos pos;
+  std::string key;  // "node[0].ip" for a lone string, "node[0].ip[1]" inside an array
+};
+
+struct RawForward {
+  SourcePos pos;
+  std::string key;  // "node[0].forward[1]"
+  Val<std::int64_t> guest, host;
+  Val<std::string> protocol;
+};
+
+struct RawStep {
+  SourcePos pos;
+  std::string key;  // "node[0].provision[2]"
+  Val<std::string> type, name, run;
+  std::vector<RawItem> after;
+  SourcePos after_pos;
+  // shell
+  Val<std::string> inline_script, path;
+  Val<std::vector<std::string>> args;
+  Val<std::map<std::string, std::string>> env;
+  Val<bool> privileged;
+  // file
+  Val<std::string> source, destination;
+  // docker
+  Val<std::vector<std::string>> images;
+  // kubernetes
+  Val<std::string> role, version, pod_cidr, cni;
+};
+
+struct RawNode {
+  SourcePos pos;
+  std::string key;  // "node[1]"
+  Val<std::string> name, box;
+  Val<std::int64_t> cpus, count;
+  Val<std::string> memory, disk;  // size text; a TOML integer becomes its decimal text
+  std::vector<RawItem> ip;
+  std::vector<RawForward> forward;
+  std::vector<RawStep> provision;
+};
+
+struct RawNetwork {
+  SourcePos pos;
+  std::string key;  // "network[0]"
+  Val<std::string> name, cidr;
+};
+
+struct RawDefaults {
+  Val<std::string> box;
+  Val<std::int64_t> cpus;
+  Val<std::string> memory, disk;
+};
+
+struct Raw {
+  Val<std::string> name, provider;
+  Val<bool> hosts;
+  std::map<std::string, std::string> vars;
+  RawDefaults defaults;
+  Val<std::string> libvirt_uri;
+  std::vector<RawNetwork> networks;
+  std::vector<RawNode> nodes;
+};
+
+}  // namespace vmlab::config

@@ -1,0 +1,49 @@
+#pragma once
+// Internal to src/config: the three stages of load() and what passes between them.
+//   parse    (parse.cpp)     text -> Raw            TOML syntax, types, unknown keys, {vars.X}
+//   resolve  (defaults.cpp,  Raw -> Resolved        defaults, groups, sizes, addresses, steps
+//             provision.cpp)
+//   validate (validate.cpp)  Resolved -> ok         cross-node rules: names, IPs, ports, order
+// Every stage reports into one Diagnostics and carries on with what did parse.
+#include <filesystem>
+#include <string_view>
+#include <vector>
+
+#include "config/diagnostics.hpp"
+#include "config/raw.hpp"
+
+namespace vmlab::config {
+
+Raw parse_vmfile(std::string_view text, const std::string& source_name, Diagnostics& diag);
+
+// Where each resolved item came from, so validate can point at the file.
+struct NodeOrigin {
+  const RawNode* raw = nullptr;
+  std::vector<const RawItem*> ip;        // one per Topology address
+  std::vector<const RawForward*> forward;  // one per Topology forward
+  // Steps map 1:1 to raw->provision.
+};
+
+struct Resolved {
+  Topology topo;
+  std::vector<NodeOrigin> origin;  // one per topo.nodes entry
+  std::vector<const RawNetwork*> network_origin;
+  bool all_networks_valid = true;  // false: skip "outside every network" checks
+};
+
+// Raw -> Topology with every default applied. `vmfile` is absolute; `provider` is the
+// override already chosen by load() (empty: the file's, else "libvirt").
+Resolved resolve(const Raw& raw, const std::filesystem::path& vmfile, const std::string& provider,
+                 Diagnostics& diag);
+
+// Per-step checks and defaults for one raw step (type, required keys, files, roles).
+ProvisionStep resolve_step(const RawStep& raw, const std::filesystem::path& project_dir,
+                           Diagnostics& diag);
+// Default step names ("shell", or "shell-1", "shell-2" when the type repeats) and duplicates.
+void name_steps(const RawNode& raw, std::vector<ProvisionStep>& steps, Diagnostics& diag);
+// Kubernetes: exactly one control plane when workers exist; workers get the derived edge.
+void derive_kubernetes(Resolved& r, Diagnostics& diag);
+
+void validate(const Raw& raw, const Resolved& r, Diagnostics& diag);
+
+}  // namespace vmlab::config

@@ -1,0 +1,93 @@
+#include "executor/lab_ops.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "executor/parallel.hpp"
+#include "state/filenames.hpp"
+
+namespace vmlab::executor {
+namespace fs = std::filesystem;
+
+LockedLab::LockedLab(cli::Lab& lab) {
+  lock_ = std::make_unique<state::ProjectLock>(lab.topo.project_dir, [](const std::string& who) {
+    fmt::print(stderr, "vmlab: another vmlab (pid {}) is working on this lab; waiting...\n", who);
+  });
+  lab.store->load();  // re-read: the previous holder may have changed it
+}
+
+std::vector<std::string> node_names(const config::Topology& topo) {
+  std::vector<std::string> out;
+  for (const auto& n : topo.nodes) out.push_back(n.name);
+  return out;
+}
+
+namespace {
+
+std::chrono::seconds halt_grace() {
+  if (const char* v = std::getenv("VMLAB_HALT_TIMEOUT")) {
+    long s = std::strtol(v, nullptr, 10);
+    if (s >= 0) return std::chrono::seconds(s);
+  }
+  return std::chrono::seconds(60);
+}
+
+bool report_failures(Reporter& rep, const std::string& what,
+                     const std::map<std::string, std::string>& failures) {
+  if (failures.empty()) return true;
+  std::vector<std::string> lines{fmt::format("{} failed on {} node(s):", what, failures.size())};
+  for (const auto& [node, msg] : failures) lines.push_back(fmt::format("  {}: {}", node, msg));
+  rep.summary(false, lines);
+  return false;
+}
+
+}  // namespace
+
+bool halt(cli::Lab& lab, const std::vector<std::string>& nodes, bool force, Reporter& rep) {
+  auto live = lab.live(true);
+  std::vector<std::string> todo;
+  for (const auto& n : lab.topo.nodes) {
+    if (!nodes.empty() && std::find(nodes.begin(), nodes.end(), n.name) == nodes.end()) continue;
+    auto it = live.find(n.name);
+    if (it == live.end()) {
+      rep.event(n.name, "not-created", "not created");
+    } else if (it->second.state == providers::MachineState::Stopped) {
+      rep.event(n.name, "stopped", "already stopped");
+    } else {
+      todo.push_back(n.name);
+    }
+  }
+  const auto grace = halt_grace();
+  auto failures = parallel_for(todo, todo.size(), [&](const std::string& node) {
+    rep.event(node, "stopping", force ? "powering off" : "shutting down (ACPI)");
+    lab.provider->stop(lab.lab_id, node, force, grace);
+    rep.event(node, "stopped", "stopped");
+  });
+  return report_failures(rep, "halt", failures);
+}
+
+bool destroy(cli::Lab& lab, Reporter& rep) {
+  std::vector<std::string> todo;
+  for (const auto& m : lab.provider->list(lab.lab_id)) todo.push_back(m.name);
+  auto failures = parallel_for(todo, default_parallelism(), [&](const std::string& node) {
+    rep.event(node, "destroying", "destroying");
+    lab.provider->destroy(lab.lab_id, node);
+    rep.event(node, "destroyed", "destroyed");
+  });
+  if (!failures.empty()) return report_failures(rep, "destroy", failures);
+  rep.lab("removing lab networks");
+  lab.provider->destroy_lab(lab.lab_id);
+  // The record goes last, so an interrupted destroy can be re-run with the same lab id.
+  const fs::path dir = filenames::state_dir(lab.topo.project_dir);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.path().filename() != filenames::kLockFile) fs::remove_all(entry.path(), ec);
+  rep.lab(fmt::format("lab {} destroyed", lab.topo.name));
+  return true;
+}
+
+}  // namespace vmlab::executor

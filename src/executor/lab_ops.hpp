@@ -1,0 +1,39 @@
+#pragma once
+// Lab-wide operations behind the commands: each runs per-node work in parallel, reports
+// through the Reporter, and returns false (after reporting) when some node failed.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/lab.hpp"
+#include "executor/reporter.hpp"
+#include "state/lock.hpp"
+
+namespace vmlab::executor {
+
+// Holds the project lock for a mutating command; says who holds it while waiting.
+class LockedLab {
+ public:
+  explicit LockedLab(cli::Lab& lab);
+
+ private:
+  std::unique_ptr<state::ProjectLock> lock_;
+};
+
+std::vector<std::string> node_names(const config::Topology& topo);
+
+struct UpOptions {
+  std::vector<std::string> nodes;  // empty = all
+  bool provision = true;           // run provisioners (false: --no-provision)
+  bool provision_all = false;      // re-run every step (`vmlab provision`)
+};
+
+// Creates, starts, waits for SSH and provisions, per the plan; one DAG across nodes.
+bool up(cli::Lab& lab, const UpOptions& opts, Reporter& rep);
+// ACPI shutdown (forced after $VMLAB_HALT_TIMEOUT s, default 60; at once with force).
+bool halt(cli::Lab& lab, const std::vector<std::string>& nodes, bool force, Reporter& rep);
+// Removes every machine of the lab (also ones no longer in the Vmfile), its networks and
+// the .vmlab/ record.
+bool destroy(cli::Lab& lab, Reporter& rep);
+
+}  // namespace vmlab::executor
