@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes a NoCloud seed ISO (label cidata) the way vmlab does, for testing boxes by hand:
+# Makes a NoCloud seed ISO (label cidata) the way vmlab should, for testing boxes by hand:
 # cloud-init files (meta-data, user-data, network-config v2) plus the plain vmlab/ files the
 # vmlab-tiny box reads.
 #   usage: boxes/make-seed.sh OUT.iso HOSTNAME USER PUBKEY_FILE HOSTKEY_FILE IFACES...
@@ -29,6 +29,13 @@ printf 'instance-id: %s-%s\nlocal-hostname: %s\n' "$host" "$(date +%s%N)" "$host
   echo "  ed25519_private: |"
   sed 's/^/    /' "$hostkey"
   echo "  ed25519_public: $(cut -d' ' -f1,2 "$hostkey.pub")"
+  if [ -n "${HOSTS_FILE:-}" ]; then
+    echo "write_files:"
+    echo "  - path: /etc/hosts"
+    echo "    permissions: '0644'"
+    echo "    content: |"
+    sed 's/^/      /' "$HOSTS_FILE"
+  fi
 } >"$d/user-data"
 {
   echo "version: 2"

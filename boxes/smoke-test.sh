@@ -38,7 +38,7 @@ for i in $(seq 1 "$VMS"); do
   if [ "$i" = 1 ]; then link="listen=127.0.0.1:$link_port"; else link="connect=127.0.0.1:$link_port"; fi
   date +%s.%N >"$W/start$i"
   qemu-system-x86_64 -accel tcg -machine q35 -cpu max -smp 1 -m "$mem" -display none -no-user-config \
-    -kernel "$BOX/$kernel" -initrd "$BOX/$initrd" -append "$cmdline" \
+    -kernel "$BOX/$kernel" -initrd "$BOX/$initrd" -append "$cmdline${EXTRA_CMDLINE:+ $EXTRA_CMDLINE}" \
     -drive "file=$W/disk$i.qcow2,if=virtio,cache=unsafe" -drive "file=$W/seed$i.iso,media=cdrom" \
     -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22" -device "virtio-net-pci,netdev=n0,mac=52:54:00:77:00:0$i" \
     -netdev "socket,id=n1,$link" -device "virtio-net-pci,netdev=n1,mac=52:54:00:77:01:0$i" \

@@ -14,6 +14,7 @@ RUN_PKGS=(
 )
 BOX_PKGS=(
   busybox-static dropbear-bin openssh-sftp-server linux-image-amd64 cpio gzip kmod e2fsprogs
+  debootstrap bc
 )
 
 want=()

@@ -3,11 +3,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "cli/command.hpp"
+#include "config/load.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 
@@ -35,6 +37,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   vmlab::cli::GlobalOptions g;
+  if (auto dd = std::find(args.begin(), args.end(), "--"); dd != args.end()) {
+    g.after_dashes.assign(dd + 1, args.end());
+    args.erase(dd, args.end());
+  }
   vmlab::cli::add_all_commands(app, g);
 
   try {
@@ -50,6 +56,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     fmt::print(stderr, "vmlab: error: {}\nRun 'vmlab --help' for usage.\n", e.what());
     return static_cast<int>(vmlab::ExitCode::Usage);
+  } catch (const vmlab::config::ConfigError& e) {
+    // Vmfile problems: the diagnostics themselves, one per line, then one summary line.
+    fmt::print(stderr, "{}\nvmlab: error: {}\n", e.what(), e.summary());
+    return static_cast<int>(e.code());
   } catch (const vmlab::Error& e) {
     fmt::print(stderr, "vmlab: error: {}\n", e.what());
     return static_cast<int>(e.code());

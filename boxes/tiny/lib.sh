@@ -9,8 +9,10 @@ log() { echo "vmlab-init: [$(cut -d" " -f1 /proc/uptime)] $*" >/dev/console; }
 load_modules() {
   list="${1:-/etc/vmlab/modules}"
   kver="$(uname -r)"
-  n=0
+  n=0 debug=""
+  grep -q 'vmlab.debug' /proc/cmdline && debug=1
   while read -r ko; do
+    [ -n "$debug" ] && log "insmod $ko"
     [ -n "$ko" ] || continue
     if insmod "/lib/modules/$kver/$ko" 2>/tmp/insmod.err; then
       n=$((n + 1))

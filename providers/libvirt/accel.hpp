@@ -8,9 +8,11 @@ namespace vmlab::providers::libvirt {
 
 enum class Accel { Kvm, Tcg };
 
-// Runs a tiny real-mode guest (mov al,0x42; out 0x10,al; hlt) through /dev/kvm in a forked
-// child; Kvm only if it exits with the expected I/O then HLT within `timeout` (the child is
-// SIGKILLed after that). Anything else (no /dev/kvm, ioctl failure, timeout) is Tcg.
+// Runs a tiny guest through /dev/kvm in a forked child: it starts in real mode, switches to
+// long mode the way an OS loader does, then does `out 0x10,0x42; hlt`. Kvm only if it exits
+// with exactly that I/O then HLT within `timeout` (the child is SIGKILLed after that).
+// Anything else (no /dev/kvm, ioctl failure, triple fault, timeout) is Tcg. A real-mode-only
+// guest is not enough: where nested KVM is broken, real mode runs but the mode switch fails.
 Accel probe_kvm(std::chrono::milliseconds timeout = std::chrono::milliseconds(3000));
 
 // VMLAB_ACCEL=kvm|tcg overrides; otherwise local qemu URIs (qemu:///system, qemu:///session)

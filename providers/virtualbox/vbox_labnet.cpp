@@ -38,10 +38,13 @@ LabRecord read_record(const fs::path& p) {
   if (!f) return rec;
   json j = json::parse(f, nullptr, false);
   if (j.is_discarded()) return rec;
-  for (auto& [net, v] : j.value("networks", json::object()).items())
+  if (!j.is_object()) return rec;
+  const json nets = j.value("networks", json::object());
+  const json boxes = j.value("boxes", json::array());
+  for (const auto& [net, v] : nets.items())
     rec.networks[net] = {kind_of(v.value("kind", "")), v.value("attach", ""),
                          v.value("created", false)};
-  for (auto& b : j.value("boxes", json::array())) rec.boxes.insert(b.get<std::string>());
+  for (const auto& b : boxes) rec.boxes.insert(b.get<std::string>());
   return rec;
 }
 

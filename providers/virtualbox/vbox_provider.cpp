@@ -118,6 +118,19 @@ void VBoxProvider::create(const providers::MachineSpec& spec,
   build_clone(spec, vm, progress);
 }
 
+Master VBoxProvider::master_for(const boxes::Box& box) {
+  MasterSlot* slot;
+  {
+    std::lock_guard lock(masters_mu_);
+    auto& p = masters_[box.name];
+    if (!p) p = std::make_unique<MasterSlot>();
+    slot = p.get();
+  }
+  std::lock_guard lock(slot->mu);
+  if (!slot->master) slot->master = ensure_master(vbm_, box).value_or_throw<ProviderError>();
+  return *slot->master;
+}
+
 void VBoxProvider::build_clone(const providers::MachineSpec& spec, const std::string& vm,
                                const providers::ProgressFn& progress) {
   const config::Node& node = *spec.node;
@@ -127,7 +140,7 @@ void VBoxProvider::build_clone(const providers::MachineSpec& spec, const std::st
   auto box = boxes::find_box(node.box);
   if (!box) throw UsageError(fmt::format("box '{}' is not installed", node.box));
   say("preparing VirtualBox master of box " + box->name);
-  Master master = ensure_master(vbm_, *box).value_or_throw<ProviderError>();
+  Master master = master_for(*box);
   record_box(spec.lab_id, box->name).value_or_throw<ProviderError>();
   LabRecord rec = load_lab_record(spec.lab_id);
   say("cloning " + master.name);

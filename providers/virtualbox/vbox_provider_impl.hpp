@@ -5,12 +5,15 @@
 // cloud-init seed is a DVD on port 1 of the master's controller; UART1 logs to a file.
 // Thread-safe: create/start/stop/destroy run concurrently for different machines.
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 
+#include "boxes/box.hpp"
 #include "providers/provider.hpp"
 #include "providers/virtualbox/vbox_labnet.hpp"
+#include "providers/virtualbox/vbox_master.hpp"
 #include "providers/virtualbox/vbox_ports.hpp"
 #include "providers/virtualbox/vboxmanage.hpp"
 
@@ -41,6 +44,8 @@ class VBoxProvider : public providers::Provider {
   Version checked_version();
   void load_lab_ports(const std::string& lab_id);
   int new_port();
+  // The box's master, ensured once per provider (then clones run fully in parallel).
+  Master master_for(const boxes::Box& box);
   void build_clone(const providers::MachineSpec& spec, const std::string& vm,
                    const providers::ProgressFn& progress);
 
@@ -49,6 +54,12 @@ class VBoxProvider : public providers::Provider {
   PortAllocator ports_;
   std::mutex mu_;
   std::set<std::string> ports_loaded_;  // labs whose machines' ports are reserved
+  struct MasterSlot {
+    std::mutex mu;
+    std::optional<Master> master;
+  };
+  std::mutex masters_mu_;
+  std::map<std::string, std::unique_ptr<MasterSlot>> masters_;
 };
 
 }  // namespace vmlab::vbox

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace vmlab::cli {
 
@@ -16,6 +17,9 @@ struct GlobalOptions {
   bool json = false;     // --json: machine-readable output
   int verbosity = 0;     // -v (info), -vv (debug)
   int exit_code = 0;     // a command may set a non-zero exit code without throwing
+  // Words after the first "--" (exec's command, ssh's extra ssh arguments); main() splits
+  // them off before parsing.
+  std::vector<std::string> after_dashes;
 };
 
 // Installs every subcommand from the table in commands.cpp.

@@ -1,18 +1,36 @@
 // The explicit command table: one entry per subcommand, each defined in its own cmd_*.cpp.
 #include "cli/command.hpp"
+#include "core/log.hpp"
 
 namespace vmlab::cli {
 
 void add_validate(CLI::App& app, GlobalOptions& g);
 void add_config(CLI::App& app, GlobalOptions& g);
+void add_plan(CLI::App& app, GlobalOptions& g);
+void add_up(CLI::App& app, GlobalOptions& g);
+void add_status(CLI::App& app, GlobalOptions& g);
+void add_ssh(CLI::App& app, GlobalOptions& g);
+void add_exec(CLI::App& app, GlobalOptions& g);
+void add_provision(CLI::App& app, GlobalOptions& g);
+void add_halt(CLI::App& app, GlobalOptions& g);
+void add_reload(CLI::App& app, GlobalOptions& g);
+void add_destroy(CLI::App& app, GlobalOptions& g);
+void add_ssh_config(CLI::App& app, GlobalOptions& g);
+void add_inventory(CLI::App& app, GlobalOptions& g);
+void add_box(CLI::App& app, GlobalOptions& g);
 
 void add_all_commands(CLI::App& app, GlobalOptions& g) {
-  app.add_option("-f,--file", g.vmfile, "Vmfile to use (default: ./Vmfile or a parent's)")
-      ->check(CLI::ExistingFile);
+  app.add_option("-f,--file", g.vmfile, "Vmfile to use (default: ./Vmfile or a parent's)");
   app.add_option("--provider", g.provider, "provider override (libvirt | virtualbox)");
-  app.add_flag("-v,--verbose", g.verbosity, "more logging (-vv: debug)");
-  add_validate(app, g);
-  add_config(app, g);
+  app.add_flag("-v,--verbose", g.verbosity, "more logging (-vv: debug; or VMLAB_LOG=debug)");
+  app.parse_complete_callback([&g] {
+    if (g.verbosity > 0) log::set_level(g.verbosity > 1 ? log::Level::Debug : log::Level::Info);
+  });
+  using Add = void (*)(CLI::App&, GlobalOptions&);
+  for (Add add : {add_up, add_status, add_ssh, add_exec, add_provision, add_halt, add_reload,
+                  add_destroy, add_ssh_config, add_inventory, add_box, add_validate, add_config,
+                  add_plan})
+    add(app, g);
 }
 
 }  // namespace vmlab::cli

@@ -23,3 +23,13 @@ std::filesystem::path find_vmfile(const std::filesystem::path& start) {
 }
 
 }  // namespace vmlab::config
+
+namespace vmlab::config {
+
+std::filesystem::path locate_vmfile(const std::string& given) {
+  if (!given.empty()) return given;
+  const auto cwd = std::filesystem::current_path();
+  return find_vmfile(cwd).lexically_proximate(cwd);
+}
+
+}  // namespace vmlab::config

@@ -58,4 +58,11 @@ Topology load_string(std::string_view toml, const std::filesystem::path& as_file
 // absolute path. Throws UsageError when there is none up to the filesystem root.
 std::filesystem::path find_vmfile(const std::filesystem::path& start);
 
+// The Vmfile a command uses: `given` (-f or a positional FILE) as typed, else find_vmfile() of
+// the current directory, shown relative to it ("Vmfile", "../Vmfile").
+std::filesystem::path locate_vmfile(const std::string& given);
+
+// `vmlab config` without --json: a short human-readable summary, one block per node.
+std::string summary(const Topology& t);
+
 }  // namespace vmlab::config

@@ -91,12 +91,9 @@ void check_order(const Resolved& r, Diagnostics& diag) {
           if (item && !diag.tainted(item->key)) diag.add(item->pos, item->key, std::move(msg));
         };
         if (node.find("{i}") != std::string::npos) {
-          report(fmt::format("\"{}\" is a group template, not a node; name members, e.g. \"{}\"",
-                             node, [&] {
-                               std::string m = node;
-                               m.replace(m.find("{i}"), 3, "1");
-                               return m;
-                             }()));
+          const auto at = node.find("{i}");
+          report(fmt::format("\"{}\" is a group template, not a node; name members, e.g. \"{}1{}\"",
+                             node, node.substr(0, at), node.substr(at + 3)));
           continue;
         }
         auto it = by_name.find(node);

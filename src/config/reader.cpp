@@ -150,8 +150,8 @@ std::vector<RawItem> TableReader::str_or_list(std::string_view key, SourcePos* w
     for (std::size_t i = 0; i < arr->size(); ++i) {
       const toml::node& e = *arr->get(i);
       const std::string p = fmt::format("{}[{}]", path(key), i);
-      if (auto s = e.value_exact<std::string>())
-        out.push_back({expand(*s, pos_of(e.source()), p), pos_of(e.source()), p});
+      if (auto es = e.value_exact<std::string>())
+        out.push_back({expand(*es, pos_of(e.source()), p), pos_of(e.source()), p});
       else type_error(e, p, "a string");
     }
   } else {

@@ -7,6 +7,8 @@
 // only from the thread running its io_context.
 #include <utility>  // Boost 1.74 Asio needs std::exchange declared first (GCC 12)
 
+// GCC 12 misreports Asio's coroutine frame allocator (operator new/delete pair) as mismatched.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

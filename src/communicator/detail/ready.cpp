@@ -21,7 +21,7 @@ Task<Outcome<std::unique_ptr<AsyncSession>>> wait_ready_async(
   Outcome<std::unique_ptr<AsyncSession>> out;
   Failure last{FailureKind::Timeout, msg::connect_timeout(target, 0)};
   auto give_up = [&] {
-    double secs = std::round(std::chrono::duration<double>(Clock::now() - start).count() * 10) / 10;
+    double secs = std::round(std::chrono::duration<double>(deadline - start).count() * 10) / 10;
     out.failure = {last.kind, msg::not_ready(target, secs, last.kind, last.message)};
     log::debug("ssh", "{}: giving up: {}", who, out.failure.message);
     return std::move(out);

@@ -1,6 +1,8 @@
 #pragma once
 // INTERNAL: helpers shared by the synchronous session and the pool: run a coroutine to
 // completion on an io_context, and the wait-until-reachable loop.
+#include <utility>  // Boost 1.74 Asio needs std::exchange declared first (GCC 12)
+
 #include <boost/asio/co_spawn.hpp>
 #include <exception>
 

@@ -1,0 +1,266 @@
+// The libvirt Provider: machine lifecycle over the seam in virt.hpp. Lab-wide networks are in
+// networks.cpp, storage in storage.cpp, the domain XML in domain_xml.cpp.
+#include "providers/libvirt/libvirt_provider.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "boxes/box.hpp"
+#include "core/log.hpp"
+#include "providers/libvirt/accel.hpp"
+#include "providers/libvirt/domain_xml.hpp"
+#include "providers/libvirt/networks.hpp"
+#include "providers/libvirt/storage.hpp"
+#include "providers/libvirt/virt.hpp"
+#include "seed/seed.hpp"
+
+namespace vmlab::providers {
+namespace lv = libvirt;
+namespace virt = libvirt::virt;
+
+namespace {
+
+template <typename T>
+T take(Result<T> r) {
+  if (!r.ok()) throw ProviderError(r.error());
+  return std::move(r.value());
+}
+
+std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+std::string domain_name(const std::string& lab_id, const std::string& node) {
+  return lv::networks::prefix(lab_id) + node;
+}
+
+std::string console_log_path(const std::string& domain) {
+  return env_or("VMLAB_LIBVIRT_LOG_DIR", "/var/log/libvirt/qemu") + "/" + domain + "-console.log";
+}
+
+MachineState to_state(int s) {
+  switch (s) {
+    case VIR_DOMAIN_RUNNING:
+    case VIR_DOMAIN_BLOCKED:
+      return MachineState::Running;
+    case VIR_DOMAIN_PAUSED:
+    case VIR_DOMAIN_PMSUSPENDED:
+      return MachineState::Paused;
+    case VIR_DOMAIN_SHUTOFF:
+    case VIR_DOMAIN_CRASHED:
+      return MachineState::Stopped;
+    case VIR_DOMAIN_SHUTDOWN:  // being shut down: still running
+      return MachineState::Running;
+    default:
+      return MachineState::Unknown;
+  }
+}
+
+bool is_active(int s) { return s != VIR_DOMAIN_SHUTOFF && s != VIR_DOMAIN_CRASHED && s != VIR_DOMAIN_NOSTATE; }
+
+virt::Connection connect(const std::string& uri) {
+  auto c = virt::open(uri);
+  if (!c.ok())
+    throw ProviderError(fmt::format(
+        "cannot connect to libvirt at {}: {}\nhint: start libvirtd inside a network namespace "
+        "with scripts/libvirtd-netns.sh, or point VMLAB_LIBVIRT_URI at a running one",
+        uri, c.error()));
+  return std::move(c.value());
+}
+
+class LibvirtProvider final : public Provider {
+ public:
+  explicit LibvirtProvider(std::string uri) : uri_(std::move(uri)) {}
+
+  Capabilities capabilities() const override {
+    Capabilities c;
+    c.linked_clones = true;
+    c.parallel_create = true;
+    c.ssh_via_port_forward = false;
+    c.private_networks = true;
+    c.snapshots = false;
+    return c;
+  }
+
+  void check(const config::Topology& topo, const std::string& lab_id) override {
+    for (const auto& n : topo.nodes)
+      if (!boxes::find_box(n.box))
+        throw UsageError(fmt::format("node \"{}\": box \"{}\" is not installed (add it with: vmlab box add {} PATH)",
+                                     n.name, n.box, n.box));
+    lv::networks::check_ranges(conn(), topo, lab_id);
+  }
+
+  void prepare_lab(const config::Topology& topo, const std::string& lab_id) override {
+    take(lv::storage::ensure_pool(conn()));
+    lv::networks::ensure(conn(), topo, lab_id);
+  }
+
+  void create(const MachineSpec& spec, const ProgressFn& progress) override;
+
+  void start(const std::string& lab_id, const std::string& node) override {
+    auto dom = take(virt::find_domain(conn(), domain_name(lab_id, node)));
+    if (!dom) throw ProviderError(fmt::format("{}: machine is not created", node));
+    if (is_active(take(virt::domain_state(dom.get())))) return;
+    take(virt::start_domain(dom.get()));
+  }
+
+  void stop(const std::string& lab_id, const std::string& node, bool force,
+            std::chrono::seconds grace) override {
+    auto dom = take(virt::find_domain(conn(), domain_name(lab_id, node)));
+    if (!dom || !is_active(take(virt::domain_state(dom.get())))) return;
+    if (!force) {
+      auto sent = virt::shutdown_domain(dom.get());
+      if (sent.ok()) {
+        auto deadline = std::chrono::steady_clock::now() + grace;
+        while (std::chrono::steady_clock::now() < deadline) {
+          auto st = virt::domain_state(dom.get());
+          if (st.ok() && !is_active(st.value())) return;
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+        log::info("libvirt", "{}: no shutdown after {}s, forcing", node, grace.count());
+      }
+    }
+    auto st = take(virt::domain_state(dom.get()));
+    if (is_active(st)) take(virt::destroy_domain(dom.get()));
+  }
+
+  void destroy(const std::string& lab_id, const std::string& node) override {
+    std::string name = domain_name(lab_id, node);
+    auto dom = take(virt::find_domain(conn(), name));
+    if (dom) {
+      if (is_active(take(virt::domain_state(dom.get())))) take(virt::destroy_domain(dom.get()));
+      take(virt::undefine_domain(dom.get()));
+    }
+    auto pool = take(virt::find_pool(conn(), lv::storage::kPoolName));
+    if (!pool) return;
+    take(lv::storage::delete_volume(pool.get(), name + ".qcow2"));
+    take(lv::storage::delete_volume(pool.get(), name + "-seed.iso"));
+  }
+
+  void destroy_lab(const std::string& lab_id) override {
+    lv::networks::remove_all(conn(), lab_id);
+  }
+
+  std::vector<MachineInfo> list(const std::string& lab_id) override {
+    std::vector<MachineInfo> out;
+    std::string prefix = lv::networks::prefix(lab_id);
+    for (auto& d : take(virt::list_domains(conn()))) {
+      if (virt::domain_name(d.get()).rfind(prefix, 0) != 0) continue;
+      auto meta = virt::domain_metadata(d.get(), lv::kMetadataNs);
+      if (!meta.ok()) continue;  // undefined meanwhile
+      auto m = lv::parse_metadata(meta.value());
+      if (!m || m->lab_id != lab_id) continue;  // another lab sharing the prefix
+      auto st = virt::domain_state(d.get());
+      MachineInfo info;
+      info.name = m->node;
+      info.state = st.ok() ? to_state(st.value()) : MachineState::Unknown;
+      if (!m->ssh_host.empty()) info.ssh = SshEndpoint{m->ssh_host, m->ssh_port};
+      out.push_back(std::move(info));
+    }
+    return out;
+  }
+
+  std::string console_tail(const std::string& lab_id, const std::string& node,
+                           int lines) override {
+    if (uri_.rfind("qemu:///", 0) != 0) return "";  // the log lives on another host
+    std::ifstream f(console_log_path(domain_name(lab_id, node)));
+    std::deque<std::string> tail;
+    for (std::string line; std::getline(f, line);) {
+      tail.push_back(line);
+      if (static_cast<int>(tail.size()) > lines) tail.pop_front();
+    }
+    std::string out;
+    for (const auto& l : tail) out += l + "\n";
+    return out;
+  }
+
+ private:
+  virConnectPtr conn() {
+    std::lock_guard lock(mu_);
+    if (!conn_) conn_ = connect(uri_);
+    return conn_.get();
+  }
+
+  std::string uri_;
+  std::mutex mu_;
+  virt::Connection conn_;
+};
+
+void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress) {
+  const config::Node& node = *spec.node;
+  std::string name = domain_name(spec.lab_id, node.name);
+  if (take(virt::find_domain(conn(), name))) return;
+  auto say = [&](const std::string& msg) {
+    if (progress) progress(node.name, msg);
+  };
+  auto box = boxes::find_box(node.box);
+  if (!box)
+    throw ProviderError(fmt::format("{}: box \"{}\" is not installed (add it with: vmlab box add {} PATH)",
+                                    node.name, node.box, node.box));
+  auto pool = take(lv::storage::ensure_pool(conn()));
+  auto box_vols = take(lv::storage::ensure_box(conn(), pool.get(), *box, say));
+
+  say("creating disk");
+  unsigned long long mib = std::max<unsigned long long>(node.disk_mib, box->virtual_size_mib);
+  take(lv::storage::create_overlay(pool.get(), name + ".qcow2", box_vols.disk_path,
+                                   mib * 1024 * 1024));
+
+  say("writing seed");
+  auto nics = seed::nics_for(spec.lab_id, node);
+  auto iso = std::filesystem::temp_directory_path() /
+             fmt::format("vmlab-seed-{}-{}.iso", name, getpid());
+  seed::write_iso(iso, seed::render_files(spec, nics));
+  auto uploaded = lv::storage::upload_volume(conn(), pool.get(), name + "-seed.iso", iso);
+  std::error_code ec;
+  std::filesystem::remove(iso, ec);
+  take(std::move(uploaded));
+
+  lv::DomainDef d;
+  d.name = name;
+  d.type = lv::domain_type_for(uri_);
+  d.lab_id = spec.lab_id;
+  d.node = node.name;
+  d.vcpus = node.cpus;
+  d.memory_mib = node.memory_mib;
+  d.kernel = box_vols.kernel_path;
+  d.initrd = box_vols.initrd_path;
+  d.cmdline = box->cmdline;
+  d.pool = lv::storage::kPoolName;
+  d.disk_volume = name + ".qcow2";
+  d.seed_volume = name + "-seed.iso";
+  d.disk_cache = env_or("VMLAB_DISK_CACHE", "writeback");
+  for (const auto& n : nics)
+    d.nics.push_back({n.mac, n.network == "mgmt" ? lv::networks::mgmt_name(spec.lab_id)
+                                                 : lv::networks::lab_name(spec.lab_id, n.network)});
+  d.console_log = console_log_path(name);
+  d.ssh_host = lv::networks::ensure_mgmt_host(conn(), spec.lab_id, node.name, nics[0].mac);
+  say("defining machine");
+  take(virt::define_domain(conn(), lv::domain_xml(d)));
+}
+
+}  // namespace
+
+std::string libvirt_uri(const std::string& topo_uri) {
+  if (!topo_uri.empty()) return topo_uri;
+  return env_or("VMLAB_LIBVIRT_URI", "qemu:///system");
+}
+
+std::unique_ptr<Provider> make_libvirt_provider(const config::Topology& topo) {
+  return std::make_unique<LibvirtProvider>(libvirt_uri(topo.libvirt.uri));
+}
+
+int remove_libvirt_box_volumes(const std::string& name, const std::string& uri) {
+  auto c = connect(uri);
+  auto pool = take(virt::find_pool(c.get(), lv::storage::kPoolName));
+  if (!pool) return 0;
+  return take(lv::storage::delete_box_volumes(pool.get(), name));
+}
+
+}  // namespace vmlab::providers

@@ -1,0 +1,81 @@
+#include "provisioners/shell/shell.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "communicator/command.hpp"
+#include "communicator/digest.hpp"
+#include "core/error.hpp"
+
+namespace vmlab::provisioners {
+namespace fs = std::filesystem;
+namespace {
+
+// A local temp file holding `content`, removed at scope exit.
+class TempScript {
+ public:
+  explicit TempScript(const std::string& content) {
+    std::string tmpl = (fs::temp_directory_path() / "vmlab-script-XXXXXX").string();
+    int fd = ::mkstemp(tmpl.data());
+    if (fd < 0) throw Error("cannot create a temporary file in {}", fs::temp_directory_path().string());
+    ::close(fd);
+    path_ = tmpl;
+    std::ofstream(path_, std::ios::binary) << content;
+  }
+  ~TempScript() {
+    std::error_code ec;
+    fs::remove(path_, ec);
+  }
+  TempScript(const TempScript&) = delete;
+  TempScript& operator=(const TempScript&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+}  // namespace
+
+std::string shell_script_text(const Context& ctx) {
+  if (ctx.step.path.empty()) return ctx.step.inline_script;
+  std::ifstream in(ctx.step.path, std::ios::binary);
+  if (!in) throw Error("{}: cannot read script {}", step_title(ctx), ctx.step.path.string());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string shell_remote_path(const std::string& step_name, const std::string& script) {
+  std::string safe;
+  for (char c : step_name)
+    safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.') ? c : '_';
+  return "/tmp/vmlab-" + safe + "-" + communicator::to_hex(communicator::sha256(script)).substr(0, 12) +
+         ".sh";
+}
+
+std::string shell_command(const std::string& remote_path, const std::vector<std::string>& args) {
+  std::string cmd = communicator::shell_quote(remote_path);
+  for (const auto& a : args) cmd += " " + communicator::shell_quote(a);
+  return cmd;
+}
+
+ProbeResult ShellProvisioner::probe(Context&) { return ProbeResult::Unknown; }
+
+void ShellProvisioner::apply(Context& ctx) {
+  const std::string script = shell_script_text(ctx);
+  const std::string remote = shell_remote_path(ctx.step.name, script);
+  {
+    TempScript local(script);
+    ctx.remote.upload(local.path(), remote, 0755);
+  }
+  auto opts = ctx.exec_options();
+  opts.env = ctx.step.env;
+  opts.sudo = ctx.step.privileged;
+  int status = ctx.remote.exec(shell_command(remote, ctx.step.args), opts);
+  ctx.remote.exec("rm -f " + communicator::shell_quote(remote), {});
+  if (status != 0) throw Error("{}: script exited with status {}", step_title(ctx), status);
+}
+
+}  // namespace vmlab::provisioners

@@ -1,0 +1,27 @@
+#pragma once
+// `type = "shell"`: runs an inline script or a script file on the guest.
+// apply(): uploads the script over SFTP to /tmp/vmlab-<step>-<hash12>.sh (mode 0755), runs it
+// with the step's args (each shell-quoted) and env, through sudo when `privileged`, streams
+// its output, removes it, and fails on a non-zero exit status. probe() is always Unknown:
+// a script's effect cannot be known; re-running is decided by the executor's run policy.
+#include <string>
+
+#include "provisioners/provisioner.hpp"
+
+namespace vmlab::provisioners {
+
+class ShellProvisioner final : public Provisioner {
+ public:
+  ProbeResult probe(Context& ctx) override;
+  void apply(Context& ctx) override;
+};
+
+// The script text for a step (inline text, or the file at step.path). Throws Error when the
+// file cannot be read.
+std::string shell_script_text(const Context& ctx);
+// "/tmp/vmlab-<step name, sanitised>-<first 12 hex of sha256(script)>.sh"
+std::string shell_remote_path(const std::string& step_name, const std::string& script);
+// The command line that runs the uploaded script: "'<path>' 'arg1' 'arg2'".
+std::string shell_command(const std::string& remote_path, const std::vector<std::string>& args);
+
+}  // namespace vmlab::provisioners

@@ -1,0 +1,133 @@
+// shell and file provisioners against a real sshd.
+#include <doctest/doctest.h>
+
+#include "communicator/ssh_session.hpp"
+#include "core/error.hpp"
+#include "provisioners/provisioner.hpp"
+#include "sshd_fixture.hpp"
+
+using namespace vmlab;
+using namespace vmlab::communicator;
+using namespace vmlab::provisioners;
+
+namespace {
+struct Sink {
+  std::vector<std::string> lines;
+  OutputSink fn() {
+    return [this](const std::string& node, std::string_view l, bool err) {
+      lines.push_back(node + (err ? " E " : " O ") + std::string(l));
+    };
+  }
+};
+config::Node node_named(const std::string& n) {
+  config::Node node;
+  node.name = n;
+  return node;
+}
+std::string remote_out(SshSession& s, const std::string& cmd) {
+  std::string out;
+  ExecOptions o;
+  o.on_stdout_line = [&](std::string_view l) { out.append(l).append("\n"); };
+  s.exec(cmd, o);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("shell provisioner: inline script with env, privileged") {
+  REQUIRE_SSHD();
+  auto s = SshSession::connect(test::shared_sshd().target());
+  auto node = node_named("node1");
+  config::ProvisionStep step;
+  step.name = "greet";
+  step.type = "shell";
+  step.inline_script = "echo \"hello $WHO\"\necho warn >&2\nid -u\n";
+  step.env = {{"WHO", "world"}};
+  Sink sink;
+  Context ctx{s, node, step, "/", sink.fn()};
+  auto p = make_provisioner("shell");
+  CHECK(p->probe(ctx) == ProbeResult::Unknown);
+  CHECK(run_step(*p, ctx) == StepOutcome::Applied);
+  CHECK(sink.lines == std::vector<std::string>{"node1 O hello world", "node1 E warn", "node1 O 0"});
+  CHECK(remote_out(s, "ls /tmp | grep -c '^vmlab-greet-' || true") == "0\n");  // cleaned up
+}
+
+TEST_CASE("shell provisioner: script path with args; a failing script fails loudly") {
+  REQUIRE_SSHD();
+  auto s = SshSession::connect(test::shared_sshd().target());
+  test::TempDir proj;
+  auto script = proj.write("scripts/config.sh",
+                           "#!/bin/sh\nset -eu\necho \"args: $# [$1] [$2]\"\necho \"mode: $MODE\"\n");
+  auto node = node_named("node1");
+  config::ProvisionStep step;
+  step.name = "config";
+  step.type = "shell";
+  step.path = script;
+  step.args = {"3", "two words"};
+  step.env = {{"MODE", "fast"}};
+  step.privileged = false;
+  Sink sink;
+  Context ctx{s, node, step, proj.path(), sink.fn()};
+  auto p = make_provisioner("shell");
+  p->apply(ctx);
+  CHECK(sink.lines == std::vector<std::string>{"node1 O args: 2 [3] [two words]", "node1 O mode: fast"});
+
+  config::ProvisionStep bad;
+  bad.name = "fail";
+  bad.type = "shell";
+  bad.inline_script = "echo about to fail\nexit 3\n";
+  Context bad_ctx{s, node, bad, proj.path(), sink.fn()};
+  CHECK_THROWS_WITH_AS(run_step(*p, bad_ctx), "shell step 'fail' on node1: script exited with status 3",
+                       Error);
+
+  config::ProvisionStep missing = step;
+  missing.path = proj / "nope.sh";
+  Context missing_ctx{s, node, missing, proj.path(), sink.fn()};
+  CHECK_THROWS_WITH_AS(p->apply(missing_ctx),
+                       fmt::format("shell step 'config' on node1: cannot read script {}",
+                                   (proj / "nope.sh").string())
+                           .c_str(),
+                       Error);
+}
+
+TEST_CASE("file provisioner: a file, probed by sha256 before and after") {
+  REQUIRE_SSHD();
+  auto s = SshSession::connect(test::shared_sshd().target());
+  test::TempDir proj, guest;
+  auto node = node_named("node1");
+  config::ProvisionStep step;
+  step.name = "motd";
+  step.type = "file";
+  step.source = proj.write("files/motd", "welcome\n");
+  step.destination = (guest / "etc/motd").string();
+  Context ctx{s, node, step, proj.path(), {}};
+  auto p = make_provisioner("file");
+  CHECK(p->probe(ctx) == ProbeResult::Absent);
+  CHECK(run_step(*p, ctx) == StepOutcome::Applied);
+  CHECK(p->probe(ctx) == ProbeResult::Present);
+  CHECK(remote_out(s, "cat " + step.destination) == "welcome\n");
+  CHECK(run_step(*p, ctx) == StepOutcome::AlreadyPresent);
+  s.exec("echo changed > " + step.destination);
+  CHECK(p->probe(ctx) == ProbeResult::Absent);
+}
+
+TEST_CASE("file provisioner: a directory tree") {
+  REQUIRE_SSHD();
+  auto s = SshSession::connect(test::shared_sshd().target());
+  test::TempDir proj, guest;
+  proj.write("conf/a.conf", "a=1\n");
+  proj.write("conf/sub/b.conf", "b=2\n");
+  auto node = node_named("node1");
+  config::ProvisionStep step;
+  step.name = "conf";
+  step.type = "file";
+  step.source = proj / "conf";
+  step.destination = (guest / "opt/conf").string();
+  Context ctx{s, node, step, proj.path(), {}};
+  auto p = make_provisioner("file");
+  CHECK(p->probe(ctx) == ProbeResult::Absent);
+  CHECK(run_step(*p, ctx) == StepOutcome::Applied);
+  CHECK(remote_out(s, "cat " + step.destination + "/sub/b.conf") == "b=2\n");
+  CHECK(p->probe(ctx) == ProbeResult::Present);
+  s.exec("rm " + step.destination + "/a.conf");
+  CHECK(p->probe(ctx) == ProbeResult::Absent);
+}

@@ -1,0 +1,88 @@
+#include <doctest/doctest.h>
+
+#include "communicator/digest.hpp"
+#include "core/error.hpp"
+#include "provisioners/file/file.hpp"
+#include "provisioners/provisioner.hpp"
+#include "provisioners/shell/shell.hpp"
+#include "testutil.hpp"
+
+using namespace vmlab;
+using namespace vmlab::provisioners;
+
+namespace {
+// A Remote that must never be used (the provisioners under test here do not touch it).
+class NoRemote : public communicator::Remote {
+ public:
+  int exec(const std::string&, const communicator::ExecOptions&) override { throw Error("no"); }
+  void upload(const std::filesystem::path&, const std::string&, std::optional<int>) override {
+    throw Error("no");
+  }
+  const communicator::SshTarget& target() const override { return t_; }
+  communicator::SshTarget t_;
+};
+
+struct Scripted : Provisioner {
+  std::vector<ProbeResult> answers;
+  int applied = 0;
+  ProbeResult probe(Context&) override {
+    auto r = answers.front();
+    answers.erase(answers.begin());
+    return r;
+  }
+  void apply(Context&) override { ++applied; }
+};
+}  // namespace
+
+TEST_CASE("the table knows shell and file; unknown types are usage errors") {
+  CHECK(make_provisioner("shell") != nullptr);
+  CHECK(make_provisioner("file") != nullptr);
+  CHECK_THROWS_WITH_AS(make_provisioner("ansible"),
+                       "unknown provisioner type 'ansible' (known: shell, file)", UsageError);
+}
+
+TEST_CASE("run_step: probe -> apply -> re-probe, fail loudly") {
+  NoRemote r;
+  config::Node node;
+  node.name = "w1";
+  config::ProvisionStep step;
+  step.type = "file";
+  step.name = "conf";
+  Context ctx{r, node, step, "/", {}};
+  Scripted present;
+  present.answers = {ProbeResult::Present};
+  CHECK(run_step(present, ctx) == StepOutcome::AlreadyPresent);
+  CHECK(present.applied == 0);
+  Scripted forced;
+  forced.answers = {ProbeResult::Present, ProbeResult::Present};
+  CHECK(run_step(forced, ctx, true) == StepOutcome::Applied);
+  Scripted unknown;
+  unknown.answers = {ProbeResult::Unknown, ProbeResult::Unknown};
+  CHECK(run_step(unknown, ctx) == StepOutcome::Applied);
+  Scripted broken;
+  broken.answers = {ProbeResult::Absent, ProbeResult::Absent};
+  CHECK_THROWS_WITH_AS(run_step(broken, ctx),
+                       "file step 'conf' on w1: applied, but the probe still finds it absent", Error);
+  CHECK(broken.applied == 1);
+}
+
+TEST_CASE("shell helpers: remote path and command line") {
+  CHECK(shell_remote_path("my step/1", "echo hi\n") ==
+        "/tmp/vmlab-my_step_1-" + communicator::to_hex(communicator::sha256("echo hi\n")).substr(0, 12) + ".sh");
+  CHECK(shell_command("/tmp/x.sh", {"3", "a b", "it's"}) == "'/tmp/x.sh' '3' 'a b' 'it'\\''s'");
+}
+
+TEST_CASE("file helpers: sha256sum parsing and local digests") {
+  std::string h(64, 'a');
+  auto m = parse_sha256sum(h + "  ./a b\n" + h + " *./bin\njunk\n");
+  CHECK(m.size() == 2);
+  CHECK(m["./a b"] == h);
+  CHECK(m["./bin"] == h);
+  test::TempDir tmp;
+  tmp.write("d/x", "abc");
+  tmp.write("d/s/y", "");
+  auto d = local_digests(tmp / "d");
+  CHECK(d.size() == 2);
+  CHECK(d["./x"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(local_digests(tmp / "d/x").at(".") == d["./x"]);
+}
