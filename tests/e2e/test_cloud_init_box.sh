@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# End to end on the real cloud-init path: the debian-12-cloud box (Debian bookworm + systemd
+# + real cloud-init, built by boxes/build-debian-box.sh from Debian packages and cached) boots
+# through a real libvirtd (in a network namespace this test starts) with vmlab's NoCloud seed.
+# Checks: SSH as the box's user `vmlab` with the lab key and the injected host key verified,
+# hostname, a static address on the lab network, /etc/hosts without a 127.0.x.1 line for the
+# node's name, NOPASSWD sudo (a privileged shell step), cloud-init finished, destroy cleans up.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+e2e_setup vmlab-e2e
+e2e_log "building (or reusing) the debian-12-cloud box (about a minute from a cold cache)"
+DEB_BOX="$("$E2E_SOURCE_DIR/boxes/build-debian-box.sh" | tail -n1)" \
+  || e2e_fail "boxes/build-debian-box.sh failed"
+e2e_add_box debian-12-cloud "$DEB_BOX"
+P="$E2E_TMP/project"
+cd "$P"
+cat > Vmfile <<'EOF'
+name = "e2eci"
+
+[[network]]
+name = "lab"
+cidr = "192.168.57.0/24"
+
+[[node]]
+name = "deb1"
+box = "debian-12-cloud"
+memory = "768MiB"
+ip = "192.168.57.21"
+
+  [[node.provision]]
+  name = "as-root"
+  type = "shell"
+  inline = "id -u > /root/who && echo ran-as-$(id -un)"
+EOF
+vm() { in_ns "$VMLAB" "$@"; }
+e2e_on_exit bash -c "cd '$P' && ip netns exec '$E2E_NETNS' '$VMLAB' destroy -f >/dev/null 2>&1"
+
+START=$(date +%s)
+vm up 2>&1 | tee "$E2E_TMP/up.log"
+echo "up with real cloud-init took $(( $(date +%s) - START )) s"
+assert_contains "$(cat "$E2E_TMP/up.log")" "ran-as-root"
+assert_eq "deb1" "$(vm ssh deb1 -c hostname)" "hostname"
+assert_eq "vmlab" "$(vm ssh deb1 -c 'id -un')" "login user"
+assert_contains "$(vm ssh deb1 -c 'ip -4 -o addr show')" "192.168.57.21/24"
+HOSTS="$(vm ssh deb1 -c 'cat /etc/hosts')"
+echo "$HOSTS"
+assert_contains "$HOSTS" "192.168.57.21"
+if grep -E '^127\.0\.[0-9]+\.1[[:space:]].*\bdeb1\b' <<<"$HOSTS"; then e2e_fail "deb1 maps its own name to 127.0.x.1"; fi
+assert_eq "0" "$(vm ssh deb1 -c 'sudo -n cat /root/who')" "privileged step ran as root"
+STATUS="$(vm ssh deb1 -c 'cloud-init status --wait >/dev/null 2>&1; cloud-init status')"
+assert_contains "$STATUS" "done"
+vm destroy -f
+assert_eq "" "$(in_ns virsh -c qemu:///system list --all --name | grep vmlab-e2eci || true)" "domains left"
+echo "PASS: cloud-init box"
