@@ -58,27 +58,39 @@ cleanup() {  # never rm -rf through a bind mount of the host's /dev or /sys
 }
 trap cleanup EXIT
 
-note "debootstrap $SUITE from $MIRROR"
-debootstrap --variant=minbase --cache-dir="$WORK/debs" --include="$INCLUDE" "$SUITE" "$ROOT" "$MIRROR" \
-  >"$TMP/debootstrap.log" 2>&1 || { tail -n 30 "$TMP/debootstrap.log" >&2; die "debootstrap failed"; }
+# The base system (debootstrap + cloud-init) is cached as a tarball keyed on what goes into it,
+# so changing the configuration below or the initrd only costs the steps after it.
+BASE_KEY="$(echo "$SUITE $MIRROR $INCLUDE cloud-init v1" | sha256sum | cut -c1-16)"
+BASE_TAR="$WORK/base-$BASE_KEY.tar"
+if [ -f "$BASE_TAR" ]; then
+  note "base system from the cache ($BASE_TAR)"
+  mkdir -p "$ROOT" && tar -C "$ROOT" --numeric-owner -xpf "$BASE_TAR"
+else
+  note "debootstrap $SUITE from $MIRROR"
+  debootstrap --variant=minbase --cache-dir="$WORK/debs" --include="$INCLUDE" "$SUITE" "$ROOT" "$MIRROR" \
+    >"$TMP/debootstrap.log" 2>&1 || { tail -n 30 "$TMP/debootstrap.log" >&2; die "debootstrap failed"; }
 
-# cloud-init through apt inside the chroot: debootstrap cannot resolve its virtual
-# dependency python3-cffi-backend-api-min. resolv.conf is copied in (resolved's symlink is
-# dead inside a chroot); services are kept from starting by policy-rc.d.
-note "apt-get install cloud-init (in the chroot)"
-mount -t proc proc "$ROOT/proc"; mount --bind /sys "$ROOT/sys"; mount --bind /dev "$ROOT/dev"
-mount --bind /dev/pts "$ROOT/dev/pts"; mount --bind "$WORK/archives" "$ROOT/var/cache/apt/archives"
-rm -f "$ROOT/etc/resolv.conf"; cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
-printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"; chmod 0755 "$ROOT/usr/sbin/policy-rc.d"
-cat >"$ROOT/etc/apt/sources.list" <<SOURCES
+  # cloud-init through apt inside the chroot: debootstrap cannot resolve its virtual
+  # dependency python3-cffi-backend-api-min. resolv.conf is copied in (resolved's symlink is
+  # dead inside a chroot); services are kept from starting by policy-rc.d.
+  note "apt-get install cloud-init (in the chroot)"
+  mount -t proc proc "$ROOT/proc"; mount --bind /sys "$ROOT/sys"; mount --bind /dev "$ROOT/dev"
+  mount --bind /dev/pts "$ROOT/dev/pts"; mount --bind "$WORK/archives" "$ROOT/var/cache/apt/archives"
+  rm -f "$ROOT/etc/resolv.conf"; cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
+  printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"; chmod 0755 "$ROOT/usr/sbin/policy-rc.d"
+  cat >"$ROOT/etc/apt/sources.list" <<SOURCES
 deb $MIRROR $SUITE main
 deb $MIRROR $SUITE-updates main
 SOURCES
-chroot "$ROOT" /usr/bin/env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 sh -c \
-  'apt-get update -qq && apt-get install -y -qq --no-install-recommends cloud-init' \
-  >"$TMP/apt.log" 2>&1 || { tail -n 30 "$TMP/apt.log" >&2; die "apt-get install cloud-init failed"; }
-unmount_all  # before any cleaning: the bind-mounted archives are the .deb cache
-rm -f "$ROOT/usr/sbin/policy-rc.d" "$ROOT/etc/resolv.conf"
+  chroot "$ROOT" /usr/bin/env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 sh -c \
+    'apt-get update -qq && apt-get install -y -qq --no-install-recommends cloud-init' \
+    >"$TMP/apt.log" 2>&1 || { tail -n 30 "$TMP/apt.log" >&2; die "apt-get install cloud-init failed"; }
+  unmount_all  # before any cleaning: the bind-mounted archives are the .deb cache
+  rm -f "$ROOT/usr/sbin/policy-rc.d" "$ROOT/etc/resolv.conf"
+  rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/*.bin
+  rm -f "$WORK"/base-*.tar
+  tar -C "$ROOT" --numeric-owner -cpf "$BASE_TAR.tmp" . && mv "$BASE_TAR.tmp" "$BASE_TAR"
+fi
 ln -s ../run/systemd/resolve/stub-resolv.conf "$ROOT/etc/resolv.conf"
 
 note "configure"
@@ -97,6 +109,12 @@ echo debian-12-cloud >"$ROOT/etc/hostname"
 printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$ROOT/etc/hosts"
 : >"$ROOT/etc/machine-id"; rm -f "$ROOT/var/lib/dbus/machine-id"
 rm -f "$ROOT"/etc/ssh/ssh_host_*  # every VM gets its own (injected) host key
+# Key logins only, written where cloud-init 22.4 writes ssh_pwauth, so that a seed's
+# "ssh_pwauth: false" finds nothing to change: otherwise cloud-init restarts sshd during
+# modules:config, right after ssh first answers.
+mkdir -p "$ROOT/etc/ssh/sshd_config.d"
+install -m 0600 /dev/null "$ROOT/etc/ssh/sshd_config.d/50-cloud-init.conf"
+echo "PasswordAuthentication no" >"$ROOT/etc/ssh/sshd_config.d/50-cloud-init.conf"
 chroot "$ROOT" systemctl enable systemd-networkd systemd-resolved ssh >/dev/null 2>&1
 chroot "$ROOT" passwd -l root >/dev/null
 rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/*.bin "$ROOT"/var/log/*.log

@@ -23,8 +23,7 @@ printf 'instance-id: %s-%s\nlocal-hostname: %s\n' "$host" "$(date +%s%N)" "$host
   echo "    lock_passwd: true"
   echo "    ssh_authorized_keys:"
   echo "      - $(cat "$pub")"
-  echo "ssh_deletekeys: true"
-  echo "ssh_genkeytypes: []"
+  echo "ssh_deletekeys: true"   # no ssh_genkeytypes: with ssh_keys given nothing is generated
   echo "ssh_keys:"
   echo "  ed25519_private: |"
   sed 's/^/    /' "$hostkey"

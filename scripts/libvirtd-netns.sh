@@ -46,8 +46,7 @@ netns_of() {
 }
 answers() { timeout 5 virsh -c "$URI" version >/dev/null 2>&1; }
 wait_answer() {
-  local i
-  for i in $(seq 1 600); do answers && return 0; sleep 0.1; done
+  for _ in $(seq 1 600); do answers && return 0; sleep 0.1; done
   return 1
 }
 disable_default_autostart() {

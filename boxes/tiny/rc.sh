@@ -16,30 +16,39 @@ ip link set lo up
 SEED=/run/vmlab/seed
 MNT=/run/vmlab/mnt
 
-# is_cidata DEV: true if DEV holds an iso9660 volume whose label is cidata (any case).
-# The label is the volume identifier of the primary volume descriptor (byte 32808).
-is_cidata() {
-  label="$(dd if="$1" bs=1 skip=32808 count=6 2>/dev/null | tr 'A-Z' 'a-z')"
-  [ "$label" = "cidata" ]
+# centis: uptime in 1/100 s.
+centis() { read -r up _ </proc/uptime; echo "${up%.*}${up#*.}"; }
+
+# label_of DEV: the ISO 9660 volume id (byte 32808 of the primary volume descriptor),
+# lower-cased; fails if DEV cannot be read (e.g. an empty CD drive).
+label_of() {
+  dd if="$1" of=/tmp/label bs=2048 skip=16 count=1 2>/dev/null && [ -s /tmp/label ] || return 1
+  dd if=/tmp/label bs=1 skip=40 count=6 2>/dev/null | tr 'A-Z' 'a-z'
 }
 
-# find_seed: copies the seed's files into $SEED; waits up to 5 s for the device to appear.
+# find_seed: copies the files of the first device labelled cidata (any case) to $SEED.
+# Polls for up to 5 s of uptime while devices appear; a readable device without that label
+# is not read again.
 find_seed() {
   mkdir -p "$MNT"
-  i=0
-  while [ "$i" -lt 50 ]; do
+  start="$(centis)"; deadline=$((start + 500)); seen=" "
+  while :; do
     for dev in /dev/sr* /dev/vd* /dev/sd* /dev/hd*; do
       [ -b "$dev" ] || continue
-      is_cidata "$dev" || continue
+      case "$seen" in *" $dev "*) continue ;; esac
+      label="$(label_of "$dev")" || continue
+      [ "$label" = cidata ] || { seen="$seen$dev "; continue; }
       if mount -t iso9660 -o ro "$dev" "$MNT" 2>/dev/null; then
         cp -a "$MNT" "$SEED"
         umount "$MNT"
-        log "seed found on $dev after $((i / 10)).$((i % 10)) s"
+        log "seed found on $dev after $(( ($(centis) - start) / 100 )) s"
         return 0
       fi
       log "warning: $dev is labelled cidata but does not mount as iso9660"
+      seen="$seen$dev "
     done
-    usleep 100000; i=$((i + 1))
+    [ "$(centis)" -lt "$deadline" ] || break
+    usleep 100000
   done
   log "no cidata seed found within 5 s (devices: $(ls /sys/block | tr '\n' ' '))"
   return 1

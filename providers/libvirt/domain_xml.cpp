@@ -8,8 +8,8 @@ namespace vmlab::providers::libvirt {
 
 std::string domain_xml(const DomainDef& d) {
   using xml::escape;
-  std::string x = fmt::format("<domain type='{}'>\n  <name>{}</name>\n", escape(d.type),
-                              escape(d.name));
+  std::string x =
+      fmt::format("<domain type='{}'>\n  <name>{}</name>\n", escape(d.type), escape(d.name));
   x += "  <metadata>\n";
   x += fmt::format("    <vmlab:machine xmlns:vmlab='{}'>\n", kMetadataNs);
   x += fmt::format("      <vmlab:lab>{}</vmlab:lab>\n", escape(d.lab_id));

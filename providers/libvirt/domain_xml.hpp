@@ -16,14 +16,14 @@ struct NicDef {
 };
 
 struct DomainDef {
-  std::string name;         // "vmlab-<lab_id>-<node>"
+  std::string name;           // "vmlab-<lab_id>-<node>"
   std::string type = "qemu";  // "kvm" | "qemu"
   std::string lab_id;
   std::string node;
   int vcpus = 1;
   unsigned long long memory_mib = 512;
-  std::string kernel;   // absolute path on the hypervisor host ("" = boot from disk)
-  std::string initrd;   // "" = none
+  std::string kernel;  // absolute path on the hypervisor host ("" = boot from disk)
+  std::string initrd;  // "" = none
   std::string cmdline;
   std::string pool;         // storage pool of the volumes below
   std::string disk_volume;  // the qcow2 overlay

@@ -63,7 +63,9 @@ MachineState to_state(int s) {
   }
 }
 
-bool is_active(int s) { return s != VIR_DOMAIN_SHUTOFF && s != VIR_DOMAIN_CRASHED && s != VIR_DOMAIN_NOSTATE; }
+bool is_active(int s) {
+  return s != VIR_DOMAIN_SHUTOFF && s != VIR_DOMAIN_CRASHED && s != VIR_DOMAIN_NOSTATE;
+}
 
 virt::Connection connect(const std::string& uri) {
   auto c = virt::open(uri);
@@ -92,8 +94,9 @@ class LibvirtProvider final : public Provider {
   void check(const config::Topology& topo, const std::string& lab_id) override {
     for (const auto& n : topo.nodes)
       if (!boxes::find_box(n.box))
-        throw UsageError(fmt::format("node \"{}\": box \"{}\" is not installed (add it with: vmlab box add {} PATH)",
-                                     n.name, n.box, n.box));
+        throw UsageError(fmt::format(
+            "node \"{}\": box \"{}\" is not installed (add it with: vmlab box add {} PATH)", n.name,
+            n.box, n.box));
     lv::networks::check_ranges(conn(), topo, lab_id);
   }
 
@@ -138,15 +141,17 @@ class LibvirtProvider final : public Provider {
       if (is_active(take(virt::domain_state(dom.get())))) take(virt::destroy_domain(dom.get()));
       take(virt::undefine_domain(dom.get()));
     }
+    if (uri_.rfind("qemu:///", 0) == 0) {  // local: the console log is ours to remove
+      std::error_code ec;
+      std::filesystem::remove(console_log_path(name), ec);
+    }
     auto pool = take(virt::find_pool(conn(), lv::storage::kPoolName));
     if (!pool) return;
     take(lv::storage::delete_volume(pool.get(), name + ".qcow2"));
     take(lv::storage::delete_volume(pool.get(), name + "-seed.iso"));
   }
 
-  void destroy_lab(const std::string& lab_id) override {
-    lv::networks::remove_all(conn(), lab_id);
-  }
+  void destroy_lab(const std::string& lab_id) override { lv::networks::remove_all(conn(), lab_id); }
 
   std::vector<MachineInfo> list(const std::string& lab_id) override {
     std::vector<MachineInfo> out;
@@ -167,8 +172,7 @@ class LibvirtProvider final : public Provider {
     return out;
   }
 
-  std::string console_tail(const std::string& lab_id, const std::string& node,
-                           int lines) override {
+  std::string console_tail(const std::string& lab_id, const std::string& node, int lines) override {
     if (uri_.rfind("qemu:///", 0) != 0) return "";  // the log lives on another host
     std::ifstream f(console_log_path(domain_name(lab_id, node)));
     std::deque<std::string> tail;
@@ -202,8 +206,9 @@ void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress
   };
   auto box = boxes::find_box(node.box);
   if (!box)
-    throw ProviderError(fmt::format("{}: box \"{}\" is not installed (add it with: vmlab box add {} PATH)",
-                                    node.name, node.box, node.box));
+    throw ProviderError(
+        fmt::format("{}: box \"{}\" is not installed (add it with: vmlab box add {} PATH)",
+                    node.name, node.box, node.box));
   auto pool = take(lv::storage::ensure_pool(conn()));
   auto box_vols = take(lv::storage::ensure_box(conn(), pool.get(), *box, say));
 
@@ -214,8 +219,8 @@ void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress
 
   say("writing seed");
   auto nics = seed::nics_for(spec.lab_id, node);
-  auto iso = std::filesystem::temp_directory_path() /
-             fmt::format("vmlab-seed-{}-{}.iso", name, getpid());
+  auto iso =
+      std::filesystem::temp_directory_path() / fmt::format("vmlab-seed-{}-{}.iso", name, getpid());
   seed::write_iso(iso, seed::render_files(spec, nics));
   auto uploaded = lv::storage::upload_volume(conn(), pool.get(), name + "-seed.iso", iso);
   std::error_code ec;

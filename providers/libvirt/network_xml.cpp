@@ -40,7 +40,9 @@ std::string ip_string(std::uint32_t a) {
   return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
 }
 
-std::string to_string(const Cidr& c) { return fmt::format("{}/{}", ip_string(c.base), c.prefix); }
+std::string to_string(const Cidr& c) {
+  return fmt::format("{}/{}", ip_string(c.base), c.prefix);
+}
 
 std::optional<std::uint32_t> parse_ip(const std::string& s) {
   unsigned a, b, c, d;
@@ -75,8 +77,8 @@ std::vector<DhcpHost> dhcp_hosts(const std::string& network_xml) {
 }
 
 std::string dhcp_host_xml(const DhcpHost& h) {
-  return fmt::format("<host mac='{}' name='{}' ip='{}'/>", xml::escape(h.mac),
-                     xml::escape(h.name), xml::escape(h.ip));
+  return fmt::format("<host mac='{}' name='{}' ip='{}'/>", xml::escape(h.mac), xml::escape(h.name),
+                     xml::escape(h.ip));
 }
 
 std::optional<Cidr> choose_mgmt_subnet(const std::string& lab_id, const std::vector<Cidr>& used) {
@@ -97,8 +99,8 @@ std::optional<std::string> mgmt_host_ip(const Cidr& subnet, int index) {
 
 std::string mgmt_network_xml(const std::string& name, const Cidr& subnet,
                              const std::vector<DhcpHost>& hosts) {
-  std::string x = fmt::format("<network>\n  <name>{}</name>\n  <forward mode='nat'/>\n",
-                              xml::escape(name));
+  std::string x =
+      fmt::format("<network>\n  <name>{}</name>\n  <forward mode='nat'/>\n", xml::escape(name));
   x += fmt::format("  <ip address='{}' netmask='255.255.255.0'>\n    <dhcp>\n",
                    ip_string(subnet.base + 1));
   x += fmt::format("      <range start='{}' end='{}'/>\n", ip_string(subnet.base + 200),

@@ -16,8 +16,8 @@ struct Cidr {
   int prefix = 0;
 };
 bool overlaps(const Cidr& a, const Cidr& b);
-std::string to_string(const Cidr& c);        // "10.251.3.0/24"
-std::string ip_string(std::uint32_t addr);   // "10.251.3.1"
+std::string to_string(const Cidr& c);       // "10.251.3.0/24"
+std::string ip_string(std::uint32_t addr);  // "10.251.3.1"
 std::optional<std::uint32_t> parse_ip(const std::string& s);
 
 // IPv4 ranges of one libvirt network (<ip address= netmask=|prefix=>), as network CIDRs.

@@ -34,7 +34,8 @@ void ensure_network(virConnectPtr c, const std::string& name, const std::string&
 }
 
 // Every IPv4 range used by libvirt networks (all of them, or all but this lab's).
-std::vector<std::pair<std::string, Cidr>> used_ranges(virConnectPtr c, const std::string& skip_prefix) {
+std::vector<std::pair<std::string, Cidr>> used_ranges(virConnectPtr c,
+                                                      const std::string& skip_prefix) {
   std::vector<std::pair<std::string, Cidr>> out;
   for (auto& n : take(virt::list_networks(c))) {
     std::string name = virt::network_name(n.get());
@@ -46,8 +47,12 @@ std::vector<std::pair<std::string, Cidr>> used_ranges(virConnectPtr c, const std
 
 }  // namespace
 
-std::string prefix(const std::string& lab_id) { return "vmlab-" + lab_id + "-"; }
-std::string mgmt_name(const std::string& lab_id) { return prefix(lab_id) + "mgmt"; }
+std::string prefix(const std::string& lab_id) {
+  return "vmlab-" + lab_id + "-";
+}
+std::string mgmt_name(const std::string& lab_id) {
+  return prefix(lab_id) + "mgmt";
+}
 std::string lab_name(const std::string& lab_id, const std::string& network) {
   return prefix(lab_id) + network;
 }

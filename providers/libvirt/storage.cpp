@@ -43,10 +43,13 @@ Result<std::string> ensure_file_volume(virConnectPtr c, virStoragePoolPtr p,
   auto found = virt::find_volume(p, name);
   if (!found.ok()) return Result<std::string>::failure(found.error());
   if (!found.value()) {
-    if (progress) progress(fmt::format("uploading {} to the libvirt pool", file.filename().string()));
+    if (progress)
+      progress(fmt::format("uploading {} to the libvirt pool", file.filename().string()));
     std::error_code ec;
     auto size = std::filesystem::file_size(file, ec);
-    if (ec) return Result<std::string>::failure(fmt::format("cannot read {}: {}", file.string(), ec.message()));
+    if (ec)
+      return Result<std::string>::failure(
+          fmt::format("cannot read {}: {}", file.string(), ec.message()));
     auto created = virt::create_volume(p, raw_volume_xml(name, size));
     if (!created.ok()) {
       if (virt::last_error_code() != VIR_ERR_STORAGE_VOL_EXIST)

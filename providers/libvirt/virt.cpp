@@ -70,7 +70,9 @@ Result<std::string> owned_string(char* s, const std::string& what) {
 
 }  // namespace
 
-int last_error_code() { return g_last_code; }
+int last_error_code() {
+  return g_last_code;
+}
 
 Result<Connection> open(const std::string& uri) {
   static std::once_flag once;
@@ -131,7 +133,8 @@ Status destroy_domain(virDomainPtr d) {
 Status undefine_domain(virDomainPtr d) {
   // Drivers that know no nvram/checkpoints (test://) reject those flags: retry without them.
   const unsigned basic = VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA;
-  const unsigned full = basic | VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA;
+  const unsigned full =
+      basic | VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA;
   std::string what = "virDomainUndefineFlags " + domain_name(d);
   for (unsigned flags : {full, basic}) {
     log::debug("libvirt", "{} {:#x}", what, flags);
@@ -165,8 +168,7 @@ Result<std::vector<Network>> list_networks(virConnectPtr c) {
 
 Result<Network> find_network(virConnectPtr c, const std::string& name) {
   log::debug("libvirt", "virNetworkLookupByName {}", name);
-  return lookup<Network>(virNetworkLookupByName(c, name.c_str()),
-                         "virNetworkLookupByName " + name);
+  return lookup<Network>(virNetworkLookupByName(c, name.c_str()), "virNetworkLookupByName " + name);
 }
 
 Result<Network> define_network(virConnectPtr c, const std::string& xml) {
@@ -303,7 +305,8 @@ Status upload(virConnectPtr c, virStorageVolPtr v, const std::filesystem::path& 
   auto size = std::filesystem::file_size(file, ec);
   if (ec) return Status::failure(fmt::format("cannot read {}: {}", file.string(), ec.message()));
   std::ifstream in(file, std::ios::binary);
-  if (!in) return Status::failure(fmt::format("cannot read {}: {}", file.string(), strerror(errno)));
+  if (!in)
+    return Status::failure(fmt::format("cannot read {}: {}", file.string(), strerror(errno)));
   Stream st(virStreamNew(c, 0));
   if (!st) return fail<Unit>("virStreamNew");
   std::string what = "virStorageVolUpload " + volume_name(v);

@@ -11,9 +11,15 @@ std::string vbox_mac(const std::string& mac) {
   return out;
 }
 
-Argv version() { return {"--version"}; }
-Argv list(const std::string& what) { return {"list", what}; }
-Argv showvminfo(const std::string& vm) { return {"showvminfo", vm, "--machinereadable"}; }
+Argv version() {
+  return {"--version"};
+}
+Argv list(const std::string& what) {
+  return {"list", what};
+}
+Argv showvminfo(const std::string& vm) {
+  return {"showvminfo", vm, "--machinereadable"};
+}
 Argv import_ovf(const std::string& ovf, const std::string& vm) {
   return {"import", ovf, "--vsys", "0", "--vmname", vm};
 }
@@ -25,13 +31,13 @@ Argv storagectl_sata(const std::string& vm, const std::string& controller) {
 }
 Argv attach_disk(const std::string& vm, const std::string& controller, int port,
                  const std::string& path) {
-  return {"storageattach", vm,    "--storagectl", controller, "--port", std::to_string(port),
-          "--device",      "0",   "--type",       "hdd",      "--medium", path};
+  return {"storageattach", vm,  "--storagectl", controller, "--port",   std::to_string(port),
+          "--device",      "0", "--type",       "hdd",      "--medium", path};
 }
 Argv attach_dvd(const std::string& vm, const std::string& controller, int port,
                 const std::string& path) {
-  return {"storageattach", vm,    "--storagectl", controller, "--port", std::to_string(port),
-          "--device",      "0",   "--type",       "dvddrive", "--medium", path};
+  return {"storageattach", vm,  "--storagectl", controller, "--port",   std::to_string(port),
+          "--device",      "0", "--type",       "dvddrive", "--medium", path};
 }
 Argv snapshot_take(const std::string& vm, const std::string& snapshot) {
   return {"snapshot", vm, "take", snapshot};
@@ -39,15 +45,15 @@ Argv snapshot_take(const std::string& vm, const std::string& snapshot) {
 Argv snapshot_list(const std::string& vm) {
   return {"snapshot", vm, "list", "--machinereadable"};
 }
-Argv clone_linked(const std::string& master, const std::string& snapshot,
-                  const std::string& vm) {
-  return {"clonevm", master, "--snapshot", snapshot, "--options", "link",
-          "--name",  vm,     "--register"};
+Argv clone_linked(const std::string& master, const std::string& snapshot, const std::string& vm) {
+  return {"clonevm", master,   "--snapshot", snapshot,    "--options",
+          "link",    "--name", vm,           "--register"};
 }
 
 Argv modify(const std::string& vm, const MachineConfig& cfg) {
-  Argv a = {"modifyvm", vm, "--cpus", std::to_string(cfg.cpus), "--memory",
-            std::to_string(cfg.memory_mib)};
+  Argv a = {"modifyvm", vm,
+            "--cpus",   std::to_string(cfg.cpus),
+            "--memory", std::to_string(cfg.memory_mib)};
   for (size_t i = 0; i < cfg.nics.size(); ++i) {
     const auto& nic = cfg.nics[i];
     const std::string n = std::to_string(i + 1);
@@ -74,28 +80,43 @@ Argv modify(const std::string& vm, const MachineConfig& cfg) {
 }
 
 Argv replace_nat_rule(const std::string& vm, const NatRule& rule) {
-  return {"modifyvm", vm, "--natpf1", "delete " + rule.name, "--natpf1", rule.to_string()};
+  return {"modifyvm", vm, "--natpf1", "delete", rule.name, "--natpf1", rule.to_string()};
 }
-Argv startvm(const std::string& vm) { return {"startvm", vm, "--type", "headless"}; }
-Argv acpi_power_button(const std::string& vm) { return {"controlvm", vm, "acpipowerbutton"}; }
-Argv poweroff(const std::string& vm) { return {"controlvm", vm, "poweroff"}; }
-Argv unregister_delete(const std::string& vm) { return {"unregistervm", vm, "--delete"}; }
+Argv startvm(const std::string& vm) {
+  return {"startvm", vm, "--type", "headless"};
+}
+Argv acpi_power_button(const std::string& vm) {
+  return {"controlvm", vm, "acpipowerbutton"};
+}
+Argv poweroff(const std::string& vm) {
+  return {"controlvm", vm, "poweroff"};
+}
+Argv unregister_delete(const std::string& vm) {
+  return {"unregistervm", vm, "--delete"};
+}
+Argv closemedium_dvd(const std::string& path) {
+  return {"closemedium", "dvd", path};
+}
 Argv setextradata(const std::string& vm, const std::string& key, const std::string& value) {
   return {"setextradata", vm, key, value};
 }
 Argv getextradata(const std::string& vm, const std::string& key) {
   return {"getextradata", vm, key};
 }
-Argv hostonlyif_create() { return {"hostonlyif", "create"}; }
+Argv hostonlyif_create() {
+  return {"hostonlyif", "create"};
+}
 Argv hostonlyif_ipconfig(const std::string& ifname, const std::string& ip,
                          const std::string& netmask) {
   return {"hostonlyif", "ipconfig", ifname, "--ip", ip, "--netmask", netmask};
 }
-Argv hostonlyif_remove(const std::string& ifname) { return {"hostonlyif", "remove", ifname}; }
+Argv hostonlyif_remove(const std::string& ifname) {
+  return {"hostonlyif", "remove", ifname};
+}
 Argv hostonlynet_add(const std::string& name, const std::string& netmask,
                      const std::string& lower_ip, const std::string& upper_ip) {
-  return {"hostonlynet", "add",        "--name",   name,     "--netmask",
-          netmask,       "--lower-ip", lower_ip,   "--upper-ip", upper_ip, "--enable"};
+  return {"hostonlynet", "add",    "--name",     name,     "--netmask", netmask,
+          "--lower-ip",  lower_ip, "--upper-ip", upper_ip, "--enable"};
 }
 Argv hostonlynet_remove(const std::string& name) {
   return {"hostonlynet", "remove", "--name", name};

@@ -43,15 +43,17 @@ Argv attach_dvd(const std::string& vm, const std::string& controller, int port,
                 const std::string& path);
 Argv snapshot_take(const std::string& vm, const std::string& snapshot);
 Argv snapshot_list(const std::string& vm);
-Argv clone_linked(const std::string& master, const std::string& snapshot,
-                  const std::string& vm);
+Argv clone_linked(const std::string& master, const std::string& snapshot, const std::string& vm);
 Argv modify(const std::string& vm, const MachineConfig& cfg);
-// Replaces the NIC 1 rule named rule.name (modifyvm --natpf1 delete NAME --natpf1 RULE).
+// Replaces the NIC 1 rule named rule.name (modifyvm --natpf1 delete NAME --natpf1 RULE;
+// "delete" and NAME are separate arguments, as in the manual).
 Argv replace_nat_rule(const std::string& vm, const NatRule& rule);
 Argv startvm(const std::string& vm);
 Argv acpi_power_button(const std::string& vm);
 Argv poweroff(const std::string& vm);
 Argv unregister_delete(const std::string& vm);
+// Forgets a DVD image in VirtualBox's media registry (unregistervm --delete keeps DVDs).
+Argv closemedium_dvd(const std::string& path);
 Argv setextradata(const std::string& vm, const std::string& key, const std::string& value);
 Argv getextradata(const std::string& vm, const std::string& key);
 Argv hostonlyif_create();

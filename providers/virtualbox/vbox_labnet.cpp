@@ -1,9 +1,8 @@
 #include "providers/virtualbox/vbox_labnet.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "core/log.hpp"
 #include "providers/virtualbox/vbox_flock.hpp"
@@ -18,10 +17,14 @@ namespace {
 
 const char* kind_name(argv::NicKind k) {
   switch (k) {
-    case argv::NicKind::HostOnly: return "hostonlyif";
-    case argv::NicKind::HostOnlyNet: return "hostonlynet";
-    case argv::NicKind::IntNet: return "intnet";
-    case argv::NicKind::Nat: return "nat";
+    case argv::NicKind::HostOnly:
+      return "hostonlyif";
+    case argv::NicKind::HostOnlyNet:
+      return "hostonlynet";
+    case argv::NicKind::IntNet:
+      return "intnet";
+    case argv::NicKind::Nat:
+      return "nat";
   }
   return "nat";
 }
@@ -52,8 +55,8 @@ LabRecord read_record(const fs::path& p) {
 void write_record(const std::string& lab_id, const LabRecord& rec) {
   json j = {{"networks", json::object()}, {"boxes", rec.boxes}};
   for (const auto& [net, n] : rec.networks)
-    j["networks"][net] = {{"kind", kind_name(n.kind)}, {"attach", n.attach},
-                          {"created", n.created}};
+    j["networks"][net] = {
+        {"kind", kind_name(n.kind)}, {"attach", n.attach}, {"created", n.created}};
   fs::path p = paths::lab_record(lab_id);
   fs::create_directories(p.parent_path());
   fs::path tmp = p;
@@ -76,14 +79,17 @@ Result<LabNetwork> make_hostonlyif(const VBoxManage& vbm, const config::Network&
   const std::string mask = netmask_of(net.prefix);
   for (const auto& i : parse_hostonlyifs(list.value())) {
     if (known && i.name == known->attach) return *known;
-    if (i.ip == net.gateway && i.netmask == mask) return LabNetwork{argv::NicKind::HostOnly, i.name, false};
+    if (i.ip == net.gateway && i.netmask == mask)
+      return LabNetwork{argv::NicKind::HostOnly, i.name, false};
   }
   auto made = vbm.out(argv::hostonlyif_create());
   if (!made) return Result<LabNetwork>::failure(made.error());
   auto name = parse_created_interface(made.value());
   if (!name)
-    return Result<LabNetwork>::failure("cannot read the interface name from `VBoxManage "
-                                       "hostonlyif create`: " + made.value());
+    return Result<LabNetwork>::failure(
+        "cannot read the interface name from `VBoxManage "
+        "hostonlyif create`: " +
+        made.value());
   if (auto r = vbm.run(argv::hostonlyif_ipconfig(*name, net.gateway, mask)); !r) {
     (void)vbm.run(argv::hostonlyif_remove(*name));
     return Result<LabNetwork>::failure(r.error());
@@ -99,8 +105,8 @@ Result<LabNetwork> make_hostonlynet(const VBoxManage& vbm, const config::Network
   for (auto& b : parse_blocks(list.value()))
     if (b["Name"] == name) return LabNetwork{argv::NicKind::HostOnlyNet, name, true};
   std::uint32_t last = net.base | (net.prefix >= 31 ? 0 : ((1u << (32 - net.prefix)) - 2));
-  auto r = vbm.run(argv::hostonlynet_add(name, netmask_of(net.prefix), net.gateway,
-                                         ipv4_to_string(last)));
+  auto r = vbm.run(
+      argv::hostonlynet_add(name, netmask_of(net.prefix), net.gateway, ipv4_to_string(last)));
   if (!r) return Result<LabNetwork>::failure(r.error());
   return LabNetwork{argv::NicKind::HostOnlyNet, name, true};
 }

@@ -37,8 +37,8 @@ Status convert_to_vdi(const boxes::Box& box, const fs::path& vdi) {
   auto r = run_program("qemu-img", args);
   if (!r) return Status::failure(r.error());
   if (r.value().exit_code != 0)
-    return Status::failure(fmt::format("qemu-img convert of box '{}' failed: {}", box.name,
-                                       r.value().err));
+    return Status::failure(
+        fmt::format("qemu-img convert of box '{}' failed: {}", box.name, r.value().err));
   std::error_code ec;
   fs::rename(tmp, vdi, ec);
   if (ec) return Status::failure(fmt::format("cannot rename {}: {}", tmp.string(), ec.message()));

@@ -129,8 +129,7 @@ std::optional<std::string> parse_created_interface(const std::string& out) {
 }
 
 std::string NatRule::to_string() const {
-  return fmt::format("{},{},{},{},{},{}", name, protocol, host_ip, host_port, guest_ip,
-                     guest_port);
+  return fmt::format("{},{},{},{},{},{}", name, protocol, host_ip, host_port, guest_ip, guest_port);
 }
 
 std::optional<NatRule> parse_nat_rule(const std::string& text) {

@@ -13,25 +13,41 @@
 namespace vmlab::vbox::paths {
 namespace fs = std::filesystem;
 
-inline fs::path provider_dir() { return filenames::data_dir() / "virtualbox"; }
-inline fs::path labs_dir() { return provider_dir() / "labs"; }
-inline fs::path lab_dir(const std::string& lab_id) { return labs_dir() / lab_id; }
-inline fs::path lab_record(const std::string& lab_id) { return lab_dir(lab_id) / "lab.json"; }
-inline fs::path labs_lock() { return provider_dir() / "labs.lock"; }
+inline fs::path provider_dir() {
+  return filenames::data_dir() / "virtualbox";
+}
+inline fs::path labs_dir() {
+  return provider_dir() / "labs";
+}
+inline fs::path lab_dir(const std::string& lab_id) {
+  return labs_dir() / lab_id;
+}
+inline fs::path lab_record(const std::string& lab_id) {
+  return lab_dir(lab_id) / "lab.json";
+}
+inline fs::path labs_lock() {
+  return provider_dir() / "labs.lock";
+}
 inline fs::path seed_iso(const std::string& lab_id, const std::string& node) {
   return lab_dir(lab_id) / "seed" / (node + ".iso");
 }
 inline fs::path console_log(const std::string& lab_id, const std::string& node) {
   return lab_dir(lab_id) / "console" / (node + ".log");
 }
-inline fs::path box_vbox_dir(const fs::path& box_dir) { return box_dir / "virtualbox"; }
+inline fs::path box_vbox_dir(const fs::path& box_dir) {
+  return box_dir / "virtualbox";
+}
 
 // VirtualBox object names: every one carries the lab id, so two labs never collide.
 inline std::string vm_name(const std::string& lab_id, const std::string& node) {
   return "vmlab-" + lab_id + "-" + node;
 }
-inline std::string vm_prefix(const std::string& lab_id) { return "vmlab-" + lab_id + "-"; }
-inline std::string master_name(const std::string& box) { return "vmlab-master-" + box; }
+inline std::string vm_prefix(const std::string& lab_id) {
+  return "vmlab-" + lab_id + "-";
+}
+inline std::string master_name(const std::string& box) {
+  return "vmlab-master-" + box;
+}
 inline std::string network_name(const std::string& lab_id, const std::string& net) {
   return "vmlab-" + lab_id + "-" + net;
 }

@@ -43,6 +43,14 @@ std::optional<NatRule> ssh_rule(const std::map<std::string, std::string>& info) 
   return std::nullopt;
 }
 
+// A clone create() finished: it has the SSH forward and the seed DVD (port 1).
+bool complete(const std::map<std::string, std::string>& info) {
+  auto ctl = info.find("storagecontrollername0");
+  if (ctl == info.end() || !ssh_rule(info)) return false;
+  auto dvd = info.find(ctl->second + "-1-0");
+  return dvd != info.end() && !dvd->second.empty() && dvd->second != "none";
+}
+
 std::string vmstate(const std::map<std::string, std::string>& info) {
   auto it = info.find("VMState");
   return it == info.end() ? "" : it->second;
@@ -83,9 +91,10 @@ void VBoxProvider::check(const config::Topology& topo, const std::string& /*lab_
   if (auto msg = check_network_ranges(topo, allowed_ranges())) throw UsageError(*msg);
   for (const auto& node : topo.nodes)
     if (!boxes::find_box(node.box))
-      throw UsageError(fmt::format("node {}: box '{}' is not installed (add it with `vmlab box "
-                                   "add {} PATH`)",
-                                   node.name, node.box, node.box));
+      throw UsageError(
+          fmt::format("node {}: box '{}' is not installed (add it with `vmlab box "
+                      "add {} PATH`)",
+                      node.name, node.box, node.box));
   checked_version();
 }
 
@@ -114,7 +123,14 @@ void VBoxProvider::create(const providers::MachineSpec& spec,
                           const providers::ProgressFn& progress) {
   const std::string vm = paths::vm_name(spec.lab_id, spec.node->name);
   load_lab_ports(spec.lab_id);
-  if (info(vm)) return;  // exists: create() is a no-op
+  if (auto i = info(vm)) {
+    if (complete(*i)) return;  // exists: create() is a no-op
+    // Left half-made by a crash between clonevm and the seed attachment: make it again.
+    log::warn("vbox", "{}: {} is incomplete (interrupted create); recreating it", spec.node->name,
+              vm);
+    if (vmstate(*i) == "running") (void)vbm_.run(argv::poweroff(vm));
+    call(argv::unregister_delete(vm));
+  }
   build_clone(spec, vm, progress);
 }
 
@@ -157,15 +173,15 @@ void VBoxProvider::build_clone(const providers::MachineSpec& spec, const std::st
       }
       auto net = rec.networks.find(nics[i].network);
       if (net == rec.networks.end())
-        throw ProviderError(fmt::format("lab network '{}' of {} is not prepared", nics[i].network,
-                                        node.name));
+        throw ProviderError(
+            fmt::format("lab network '{}' of {} is not prepared", nics[i].network, node.name));
       cfg.nics.push_back({net->second.kind, net->second.attach, nics[i].mac});
     }
     int port = new_port();
     cfg.nat_rules.push_back({"ssh", "tcp", "127.0.0.1", port, "", 22});
     for (const auto& f : node.forwards)
-      cfg.nat_rules.push_back({fmt::format("{}-{}", f.protocol, f.host), f.protocol, "127.0.0.1",
-                               f.host, "", f.guest});
+      cfg.nat_rules.push_back(
+          {fmt::format("{}-{}", f.protocol, f.host), f.protocol, "127.0.0.1", f.host, "", f.guest});
     fs::path log = paths::console_log(spec.lab_id, node.name);
     fs::create_directories(log.parent_path());
     cfg.serial_log = log.string();
@@ -196,8 +212,7 @@ void VBoxProvider::start(const std::string& lab_id, const std::string& node) {
   load_lab_ports(lab_id);
   const int old_port = ssh->host_port;
   ssh->host_port = new_port();
-  log::warn("vbox", "{}: SSH port 127.0.0.1:{} is taken; using {}", node, old_port,
-            ssh->host_port);
+  log::warn("vbox", "{}: SSH port 127.0.0.1:{} is taken; using {}", node, old_port, ssh->host_port);
   call(argv::replace_nat_rule(vm, *ssh));
   call(argv::setextradata(vm, paths::kSshPortKey, std::to_string(ssh->host_port)));
   call(argv::startvm(vm));
@@ -231,8 +246,10 @@ void VBoxProvider::destroy(const std::string& lab_id, const std::string& node) {
     if (!r && r.error().find("Could not find a registered machine") == std::string::npos)
       throw ProviderError(r.error());
   }
+  const fs::path iso = paths::seed_iso(lab_id, node);
   std::error_code ec;
-  fs::remove(paths::seed_iso(lab_id, node), ec);
+  if (fs::exists(iso, ec)) (void)vbm_.run(argv::closemedium_dvd(iso.string()));  // best effort
+  fs::remove(iso, ec);
   fs::remove(paths::console_log(lab_id, node), ec);
 }
 
@@ -253,7 +270,8 @@ void VBoxProvider::destroy_lab(const std::string& lab_id) {
     }
     for (const auto& b : rec.boxes)
       if (!used.count(b))
-        if (auto box = boxes::find_box(b)) remove_master(vbm_, *box).value_or_throw<ProviderError>();
+        if (auto box = boxes::find_box(b))
+          remove_master(vbm_, *box).value_or_throw<ProviderError>();
   }
   std::error_code ec;
   fs::remove_all(paths::lab_dir(lab_id), ec);

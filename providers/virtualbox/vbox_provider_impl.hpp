@@ -33,8 +33,7 @@ class VBoxProvider : public providers::Provider {
   void destroy(const std::string& lab_id, const std::string& node) override;
   void destroy_lab(const std::string& lab_id) override;
   std::vector<providers::MachineInfo> list(const std::string& lab_id) override;
-  std::string console_tail(const std::string& lab_id, const std::string& node,
-                           int lines) override;
+  std::string console_tail(const std::string& lab_id, const std::string& node, int lines) override;
 
  private:
   // showvminfo of a machine; nullopt when VirtualBox does not know it.

@@ -82,6 +82,8 @@ std::string ipv4_to_string(std::uint32_t a) {
   return fmt::format("{}.{}.{}.{}", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
 }
 
-std::string netmask_of(int prefix) { return ipv4_to_string(mask_of(prefix)); }
+std::string netmask_of(int prefix) {
+  return ipv4_to_string(mask_of(prefix));
+}
 
 }  // namespace vmlab::vbox

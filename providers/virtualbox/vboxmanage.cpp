@@ -54,8 +54,8 @@ Result<CallOutput> run_program(const std::string& program, const std::vector<std
     env["LC_ALL"] = "C";
     boost::asio::io_context ioc;
     std::future<std::string> out, err;
-    bp::child child(exe, bp::args(args), bp::std_in.close(), bp::std_out > out,
-                    bp::std_err > err, env, ioc);
+    bp::child child(exe, bp::args(args), bp::std_in.close(), bp::std_out > out, bp::std_err > err,
+                    env, ioc);
     ioc.run();
     child.wait();
     return CallOutput{child.exit_code(), out.get(), err.get()};
@@ -114,9 +114,8 @@ Result<Version> VBoxManage::version() {
     } else if (auto v = parse_version(r.value())) {
       version_ = *v;
     } else {
-      version_ = Result<Version>::failure(
-          fmt::format("cannot read the VirtualBox version from `{} --version`: \"{}\"", program_,
-                      r.value()));
+      version_ = Result<Version>::failure(fmt::format(
+          "cannot read the VirtualBox version from `{} --version`: \"{}\"", program_, r.value()));
     }
   }
   return *version_;

@@ -52,12 +52,12 @@ nlohmann::json read_meta(const fs::path& file) {
   if (!f) throw UsageError(fmt::format("cannot read box metadata {}", file.string()));
   try {
     auto j = nlohmann::json::parse(f);
-    if (!j.is_object()) throw UsageError(fmt::format("invalid box metadata {}: not a JSON object",
-                                                     file.string()));
+    if (!j.is_object())
+      throw UsageError(fmt::format("invalid box metadata {}: not a JSON object", file.string()));
     for (const char* key : {"format", "user", "kernel", "initrd", "cmdline", "seed"})
       if (j.contains(key) && !j[key].is_string())
-        throw UsageError(fmt::format("invalid box metadata {}: \"{}\" must be a string",
-                                     file.string(), key));
+        throw UsageError(
+            fmt::format("invalid box metadata {}: \"{}\" must be a string", file.string(), key));
     return j;
   } catch (const nlohmann::json::exception& e) {
     throw UsageError(fmt::format("invalid box metadata {}: {}", file.string(), e.what()));
@@ -82,7 +82,9 @@ Box load(const std::string& name, const fs::path& dir) {
   return b;
 }
 
-fs::path store() { return filenames::data_dir() / filenames::kBoxesDir; }
+fs::path store() {
+  return filenames::data_dir() / filenames::kBoxesDir;
+}
 
 }  // namespace
 
@@ -110,12 +112,13 @@ Box add_box(const std::string& name, const fs::path& path) {
   if (fs::exists(filenames::box_dir(name)))
     throw UsageError(fmt::format("box \"{}\" already exists (remove it first: vmlab box remove {})",
                                  name, name));
-  if (!fs::exists(path)) throw UsageError(fmt::format("{}: no such file or directory", path.string()));
+  if (!fs::exists(path))
+    throw UsageError(fmt::format("{}: no such file or directory", path.string()));
   std::vector<std::pair<fs::path, std::string>> copies;  // source, name in the box
   if (fs::is_directory(path)) {
     if (!fs::exists(path / filenames::kBoxDisk))
-      throw UsageError(fmt::format("{} is not a box: it has no {}", path.string(),
-                                   filenames::kBoxDisk));
+      throw UsageError(
+          fmt::format("{} is not a box: it has no {}", path.string(), filenames::kBoxDisk));
     copies.push_back({path / filenames::kBoxDisk, filenames::kBoxDisk});
     if (fs::exists(path / filenames::kBoxMeta)) {
       auto j = read_meta(path / filenames::kBoxMeta);
@@ -124,8 +127,9 @@ Box add_box(const std::string& name, const fs::path& path) {
         std::string rel = j.value(key, std::string());
         if (rel.empty()) continue;
         if (rel.find('/') != std::string::npos || rel == "." || rel == "..")
-          throw UsageError(fmt::format("invalid box metadata {}: \"{}\" must be a file name in the box",
-                                       (path / filenames::kBoxMeta).string(), key));
+          throw UsageError(
+              fmt::format("invalid box metadata {}: \"{}\" must be a file name in the box",
+                          (path / filenames::kBoxMeta).string(), key));
         if (!fs::exists(path / rel))
           throw UsageError(fmt::format("{} is not a box: {} names {} \"{}\", which is missing",
                                        path.string(), filenames::kBoxMeta, key, rel));

@@ -16,8 +16,10 @@ void add_config(CLI::App& app, GlobalOptions& g) {
   cmd->callback([&g] {
     const auto file = config::locate_vmfile(file_arg.empty() ? g.vmfile : file_arg);
     const config::Topology t = config::load(file, {g.provider});
-    if (g.json) fmt::print("{}\n", config::to_json(t).dump(2));
-    else fmt::print("{}", config::summary(t));
+    if (g.json)
+      fmt::print("{}\n", config::to_json(t).dump(2));
+    else
+      fmt::print("{}", config::summary(t));
   });
 }
 

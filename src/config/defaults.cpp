@@ -17,7 +17,9 @@ constexpr std::uint64_t kDefaultMemoryMib = 1024;
 constexpr std::uint64_t kDefaultDiskMib = 10 * 1024;
 const std::vector<std::string> kProviders = {"libvirt", "virtualbox"};
 
-std::string missing(std::string_view key) { return fmt::format("missing required key \"{}\"", key); }
+std::string missing(std::string_view key) {
+  return fmt::format("missing required key \"{}\"", key);
+}
 
 std::uint64_t size_or(const Val<std::string>& v, const std::string& key, std::uint64_t fallback,
                       Diagnostics& diag) {
@@ -49,8 +51,10 @@ struct NodeDefaults {
 
 void resolve_networks(const Raw& raw, Resolved& r, Diagnostics& diag) {
   for (const RawNetwork& rn : raw.networks) {
-    if (!rn.name.has() && !diag.tainted(rn.key + ".name")) diag.add(rn.pos, rn.key, missing("name"));
-    if (!rn.cidr.has() && !diag.tainted(rn.key + ".cidr")) diag.add(rn.pos, rn.key, missing("cidr"));
+    if (!rn.name.has() && !diag.tainted(rn.key + ".name"))
+      diag.add(rn.pos, rn.key, missing("name"));
+    if (!rn.cidr.has() && !diag.tainted(rn.key + ".cidr"))
+      diag.add(rn.pos, rn.key, missing("cidr"));
     if (!rn.cidr.has()) {
       r.all_networks_valid = false;
       continue;
@@ -97,12 +101,13 @@ void add_members(const RawNode& rn, Node proto, int count, bool group,
       const Network* first = network_of(r.topo, base_ip);
       if (!net || net != first) {
         if (i == 1 && r.all_networks_valid)
-          diag.add(item->pos, item->key,
-                   fmt::format("{} is not inside any network ({})", item->value, networks_list(r.topo)));
+          diag.add(
+              item->pos, item->key,
+              fmt::format("{} is not inside any network ({})", item->value, networks_list(r.topo)));
         else if (first)
           diag.add(item->pos, item->key,
-                   fmt::format("group member \"{}\" would get {}, outside network \"{}\" {}", n.name,
-                               format_ipv4(ip), first->name, first->cidr));
+                   fmt::format("group member \"{}\" would get {}, outside network \"{}\" {}",
+                               n.name, format_ipv4(ip), first->name, first->cidr));
         continue;
       }
       const auto same = std::find_if(n.addresses.begin(), n.addresses.end(),
@@ -138,7 +143,8 @@ void resolve_node(const RawNode& rn, const NodeDefaults& d, Resolved& r, Diagnos
   proto.disk_mib = size_or(rn.disk, rn.key + ".disk", d.disk, diag);
   int count = 1;
   if (rn.count.has() && *rn.count < 1)
-    diag.add(rn.count.pos, rn.key + ".count", fmt::format("count must be at least 1, got {}", *rn.count));
+    diag.add(rn.count.pos, rn.key + ".count",
+             fmt::format("count must be at least 1, got {}", *rn.count));
   else if (rn.count.has())
     count = static_cast<int>(std::min<std::int64_t>(*rn.count, 1000));
   if (!rn.name.has()) {
@@ -149,16 +155,20 @@ void resolve_node(const RawNode& rn, const NodeDefaults& d, Resolved& r, Diagnos
   const bool group = proto.name.find("{i}") != std::string::npos;
   if (count > 1 && !group) {
     diag.add(rn.name.pos, rn.key + ".name",
-             fmt::format("a group (count = {}) needs \"{{i}}\" in its name, e.g. \"{}{{i}}\"; got \"{}\"",
-                         count, proto.name, proto.name));
+             fmt::format(
+                 "a group (count = {}) needs \"{{i}}\" in its name, e.g. \"{}{{i}}\"; got \"{}\"",
+                 count, proto.name, proto.name));
     count = 1;
   }
   std::vector<std::pair<const RawItem*, std::uint32_t>> ips;
   for (const RawItem& item : rn.ip) {
-    if (auto ip = parse_ipv4(item.value)) ips.emplace_back(&item, *ip);
-    else diag.add(item.pos, item.key,
-                  fmt::format("invalid IPv4 address \"{}\": expected four numbers 0-255 like "
-                              "\"192.168.56.10\"", item.value));
+    if (auto ip = parse_ipv4(item.value))
+      ips.emplace_back(&item, *ip);
+    else
+      diag.add(item.pos, item.key,
+               fmt::format("invalid IPv4 address \"{}\": expected four numbers 0-255 like "
+                           "\"192.168.56.10\"",
+                           item.value));
   }
   std::vector<const RawForward*> forwards;
   for (const RawForward& rf : rn.forward) {
@@ -198,7 +208,8 @@ Resolved resolve(const Raw& raw, const std::filesystem::path& vmfile, const std:
   t.project_dir = vmfile.parent_path();
   t.name = raw.name.value.value_or(sanitize_name(t.project_dir.filename().string()));
   if (raw.name.has() && !valid_hostname(*raw.name))
-    diag.add(raw.name.pos, "name", fmt::format("invalid lab name \"{}\": {}", *raw.name, kHostnameRule));
+    diag.add(raw.name.pos, "name",
+             fmt::format("invalid lab name \"{}\": {}", *raw.name, kHostnameRule));
   t.provider = !provider.empty() ? provider : raw.provider.value.value_or("libvirt");
   if (provider.empty() && raw.provider.has() &&
       std::find(kProviders.begin(), kProviders.end(), *raw.provider) == kProviders.end())
@@ -219,6 +230,8 @@ Resolved resolve(const Raw& raw, const std::filesystem::path& vmfile, const std:
   return r;
 }
 
-const std::vector<std::string>& known_providers() { return kProviders; }
+const std::vector<std::string>& known_providers() {
+  return kProviders;
+}
 
 }  // namespace vmlab::config

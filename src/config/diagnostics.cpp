@@ -56,9 +56,10 @@ void Diagnostics::throw_if_any() const {
   auto key = [](const Diagnostic& d) { return std::tie(d.line, d.col, d.key_path, d.message); };
   std::stable_sort(sorted.begin(), sorted.end(),
                    [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
-  sorted.erase(std::unique(sorted.begin(), sorted.end(),
-                           [&](const Diagnostic& a, const Diagnostic& b) { return key(a) == key(b); }),
-               sorted.end());
+  sorted.erase(
+      std::unique(sorted.begin(), sorted.end(),
+                  [&](const Diagnostic& a, const Diagnostic& b) { return key(a) == key(b); }),
+      sorted.end());
   throw ConfigError(file_, std::move(sorted));
 }
 

@@ -33,7 +33,9 @@ std::string format_ipv4(std::uint32_t ip) {
   return fmt::format("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
 }
 
-std::string Cidr::str() const { return fmt::format("{}/{}", format_ipv4(base), prefix); }
+std::string Cidr::str() const {
+  return fmt::format("{}/{}", format_ipv4(base), prefix);
+}
 
 CidrResult parse_cidr(std::string_view text) {
   const auto slash = text.find('/');
@@ -46,16 +48,19 @@ CidrResult parse_cidr(std::string_view text) {
     if (ec != std::errc() || p != rest.data() + rest.size() || rest.empty()) prefix = -1;
   }
   if (!ip || prefix < 0 || prefix > 32)
-    return {{}, fmt::format("invalid CIDR \"{}\": expected an IPv4 network like \"192.168.56.0/24\"",
-                            text)};
+    return {{},
+            fmt::format("invalid CIDR \"{}\": expected an IPv4 network like \"192.168.56.0/24\"",
+                        text)};
   if (prefix < 8 || prefix > 30)
-    return {{}, fmt::format("invalid CIDR \"{}\": the prefix length must be between 8 and 30, got {}",
-                            text, prefix)};
+    return {{},
+            fmt::format("invalid CIDR \"{}\": the prefix length must be between 8 and 30, got {}",
+                        text, prefix)};
   Cidr c{*ip, prefix};
   if ((*ip & c.mask()) != *ip) {
     const Cidr fixed{*ip & c.mask(), prefix};
-    return {{}, fmt::format("invalid CIDR \"{}\": host bits are set (did you mean \"{}\"?)", text,
-                            fixed.str())};
+    return {{},
+            fmt::format("invalid CIDR \"{}\": host bits are set (did you mean \"{}\"?)", text,
+                        fixed.str())};
   }
   return {c, ""};
 }

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -14,8 +13,6 @@
 #include "core/log.hpp"
 
 namespace vmlab::config {
-
-const std::vector<std::string>& known_providers();  // defaults.cpp
 
 namespace {
 
@@ -31,7 +28,8 @@ std::string chosen_provider(const LoadOptions& opts) {
   }
   const auto& known = known_providers();
   if (!p.empty() && std::find(known.begin(), known.end(), p) == known.end())
-    throw UsageError(fmt::format("unknown provider \"{}\" (from {}); allowed: {}", p, from, join(known)));
+    throw UsageError(
+        fmt::format("unknown provider \"{}\" (from {}); allowed: {}", p, from, join(known)));
   return p;
 }
 

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
 #include <map>
 
 #include "config/stages.hpp"
@@ -52,7 +51,8 @@ void report_cycle(const Graph& g, const std::vector<Vertex>& cycle, Diagnostics&
   const RawStep* at = nullptr;
   for (const Vertex& v : cycle) {
     const RawStep& rs = g.r.origin[v.node].raw->provision[v.step];
-    const bool earlier = !at || std::tie(rs.pos.line, rs.pos.col) < std::tie(at->pos.line, at->pos.col);
+    const bool earlier =
+        !at || std::tie(rs.pos.line, rs.pos.col) < std::tie(at->pos.line, at->pos.col);
     if (!rs.after.empty() && earlier) at = &rs;
   }
   if (!at) at = &g.r.origin[cycle[0].node].raw->provision[cycle[0].step];
@@ -99,8 +99,9 @@ void check_order(const Resolved& r, Diagnostics& diag) {
         auto it = by_name.find(node);
         if (it == by_name.end()) {
           const std::string guess = did_you_mean(node, names);
-          report(guess.empty() ? fmt::format("unknown node \"{}\"; nodes: {}", node, join(names))
-                               : fmt::format("unknown node \"{}\"; did you mean \"{}\"?", node, guess));
+          report(guess.empty()
+                     ? fmt::format("unknown node \"{}\"; nodes: {}", node, join(names))
+                     : fmt::format("unknown node \"{}\"; did you mean \"{}\"?", node, guess));
           continue;
         }
         const auto& target_steps = nodes[it->second].provision;

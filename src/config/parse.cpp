@@ -7,11 +7,11 @@
 namespace vmlab::config {
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name", "provider", "hosts", "vars", "defaults",
-                                           "libvirt", "network", "node"};
+const std::vector<std::string> kTopKeys = {"name",     "provider", "hosts",   "vars",
+                                           "defaults", "libvirt",  "network", "node"};
 const std::vector<std::string> kDefaultsKeys = {"box", "cpus", "memory", "disk"};
 const std::vector<std::string> kNetworkKeys = {"name", "cidr"};
-const std::vector<std::string> kNodeKeys = {"name", "box",  "cpus",    "memory",   "disk",
+const std::vector<std::string> kNodeKeys = {"name", "box",     "cpus",  "memory",   "disk",
                                             "ip",   "forward", "count", "provision"};
 const std::vector<std::string> kForwardKeys = {"guest", "host", "protocol"};
 const std::vector<std::string> kStepCommon = {"type", "name", "after", "run"};
@@ -32,9 +32,11 @@ std::map<std::string, std::string> read_vars(const toml::table& doc, Diagnostics
     return vars;
   }
   for (auto&& [k, v] : *t) {
-    if (auto s = v.value_exact<std::string>()) vars[std::string(k.str())] = *s;
-    else diag.add(pos_of(v.source()), fmt::format("vars.{}", k.str()),
-                  "expected a string (variables are text), got " + describe(v));
+    if (auto s = v.value_exact<std::string>())
+      vars[std::string(k.str())] = *s;
+    else
+      diag.add(pos_of(v.source()), fmt::format("vars.{}", k.str()),
+               "expected a string (variables are text), got " + describe(v));
   }
   return vars;
 }
@@ -71,7 +73,8 @@ RawStep read_step(const toml::table& t, const std::string& key, Diagnostics& dia
     }
   }
   if (what.empty())
-    for (const auto& [type, keys] : kStepKeys) allowed.insert(allowed.end(), keys.begin(), keys.end());
+    for (const auto& [type, keys] : kStepKeys)
+      allowed.insert(allowed.end(), keys.begin(), keys.end());
   r.check_keys(allowed, what);
   return s;
 }
@@ -95,13 +98,14 @@ RawNode read_node(const toml::table& t, const std::string& key, Diagnostics& dia
       const std::string fkey = fmt::format("{}.forward[{}]", key, i);
       TableReader f(*fw->get(i)->as_table(), fkey, diag, vars);
       f.check_keys(kForwardKeys);
-      n.forward.push_back({f.pos(), fkey, f.integer("guest"), f.integer("host"), f.str("protocol")});
+      n.forward.push_back(
+          {f.pos(), fkey, f.integer("guest"), f.integer("host"), f.str("protocol")});
     }
   }
   if (const toml::array* pr = r.table_array("provision")) {
     for (std::size_t i = 0; i < pr->size(); ++i)
-      n.provision.push_back(read_step(*pr->get(i)->as_table(),
-                                      fmt::format("{}.provision[{}]", key, i), diag, vars));
+      n.provision.push_back(
+          read_step(*pr->get(i)->as_table(), fmt::format("{}.provision[{}]", key, i), diag, vars));
   }
   return n;
 }
@@ -143,8 +147,8 @@ Raw parse_vmfile(std::string_view text, const std::string& source_name, Diagnost
   }
   if (const toml::array* nodes = top.table_array("node")) {
     for (std::size_t i = 0; i < nodes->size(); ++i)
-      raw.nodes.push_back(read_node(*nodes->get(i)->as_table(), fmt::format("node[{}]", i), diag,
-                                    raw.vars));
+      raw.nodes.push_back(
+          read_node(*nodes->get(i)->as_table(), fmt::format("node[{}]", i), diag, raw.vars));
   }
   return raw;
 }

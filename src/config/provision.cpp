@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-
 #include <map>
 
 #include "config/ip.hpp"
@@ -47,19 +46,22 @@ fs::path existing(const Val<std::string>& v, const std::string& key, const char*
   fs::path p = fs::path(*v).is_absolute() ? fs::path(*v) : project / *v;
   std::error_code ec;
   if (!fs::exists(p, ec))
-    diag.add(v.pos, key,
-             fmt::format("{} \"{}\" does not exist (relative paths start at the Vmfile's directory)",
-                         what, *v));
+    diag.add(
+        v.pos, key,
+        fmt::format("{} \"{}\" does not exist (relative paths start at the Vmfile's directory)",
+                    what, *v));
   return p.lexically_normal();
 }
 
-void resolve_shell(const RawStep& s, ProvisionStep& out, const fs::path& project, Diagnostics& diag) {
+void resolve_shell(const RawStep& s, ProvisionStep& out, const fs::path& project,
+                   Diagnostics& diag) {
   if (s.inline_script.has() && s.path.has()) {
     diag.add(s.path.pos, s.key + ".path",
              "a shell step takes either \"inline\" or \"path\", not both");
   } else if (!s.inline_script.has() && !s.path.has()) {
     if (!diag.tainted(s.key + ".inline") && !diag.tainted(s.key + ".path"))
-      diag.add(s.pos, s.key, "a shell step needs \"inline\" (a script) or \"path\" (a script file)");
+      diag.add(s.pos, s.key,
+               "a shell step needs \"inline\" (a script) or \"path\" (a script file)");
   }
   if (s.inline_script.has()) out.inline_script = *s.inline_script;
   if (s.path.has()) out.path = existing(s.path, s.key + ".path", "shell script", project, diag);
@@ -68,7 +70,8 @@ void resolve_shell(const RawStep& s, ProvisionStep& out, const fs::path& project
   out.privileged = s.privileged.value.value_or(true);
 }
 
-void resolve_file(const RawStep& s, ProvisionStep& out, const fs::path& project, Diagnostics& diag) {
+void resolve_file(const RawStep& s, ProvisionStep& out, const fs::path& project,
+                  Diagnostics& diag) {
   for (auto [v, key] : {std::pair{&s.source, "source"}, std::pair{&s.destination, "destination"}})
     if (!v->has() && !diag.tainted(s.key + "." + key))
       diag.add(s.pos, s.key, fmt::format("a file step needs \"{}\"", key));
@@ -96,12 +99,15 @@ void resolve_kubernetes(const RawStep& s, ProvisionStep& out, Diagnostics& diag)
   if (s.version.has() && !valid_k8s_version(out.version))
     diag.add(s.version.pos, s.key + ".version",
              fmt::format("invalid kubernetes version \"{}\"; use \"MAJOR.MINOR\" or "
-                         "\"MAJOR.MINOR.PATCH\", e.g. \"1.30\"", out.version));
+                         "\"MAJOR.MINOR.PATCH\", e.g. \"1.30\"",
+                         out.version));
   out.pod_cidr = s.pod_cidr.value.value_or(kDefaultPodCidr);
   if (s.pod_cidr.has()) {
     const CidrResult c = parse_cidr(*s.pod_cidr);
-    if (!c.ok()) diag.add(s.pod_cidr.pos, s.key + ".pod_cidr", c.error);
-    else out.pod_cidr = c.cidr.str();
+    if (!c.ok())
+      diag.add(s.pod_cidr.pos, s.key + ".pod_cidr", c.error);
+    else
+      out.pod_cidr = c.cidr.str();
   }
   out.cni = s.cni.value.value_or("calico");
   if (s.cni.has() && !one_of(*s.cni, kCnis))
@@ -122,7 +128,8 @@ ProvisionStep resolve_step(const RawStep& s, const fs::path& project, Diagnostic
   out.pos = s.pos;
   for (const RawItem& a : s.after) out.after.push_back(a.value);
   if (s.run.has()) {
-    if (*s.run == "always") out.run = RunPolicy::Always;
+    if (*s.run == "always")
+      out.run = RunPolicy::Always;
     else if (*s.run != "once")
       diag.add(s.run.pos, s.key + ".run",
                fmt::format("invalid run \"{}\"; allowed: once, always", *s.run));
@@ -133,10 +140,14 @@ ProvisionStep resolve_step(const RawStep& s, const fs::path& project, Diagnostic
     return out;
   }
   out.type = *s.type;
-  if (out.type == "shell") resolve_shell(s, out, project, diag);
-  else if (out.type == "file") resolve_file(s, out, project, diag);
-  else if (out.type == "docker") out.images = s.images.value.value_or(std::vector<std::string>{});
-  else if (out.type == "kubernetes") resolve_kubernetes(s, out, diag);
+  if (out.type == "shell")
+    resolve_shell(s, out, project, diag);
+  else if (out.type == "file")
+    resolve_file(s, out, project, diag);
+  else if (out.type == "docker")
+    out.images = s.images.value.value_or(std::vector<std::string>{});
+  else if (out.type == "kubernetes")
+    resolve_kubernetes(s, out, diag);
   else
     diag.add(s.type.pos, s.key + ".type",
              fmt::format("unknown provisioner type \"{}\"; allowed: {}", out.type, join(kTypes)));
@@ -158,8 +169,9 @@ void name_steps(const RawNode& raw, std::vector<ProvisionStep>& steps, Diagnosti
         return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
       });
       if (!ok) {
-        diag.add(rs.name.pos, rs.key + ".name",
-                 fmt::format("invalid step name \"{}\": use letters, digits, '-', '_' and '.'", s.name));
+        diag.add(
+            rs.name.pos, rs.key + ".name",
+            fmt::format("invalid step name \"{}\": use letters, digits, '-', '_' and '.'", s.name));
         continue;
       }
     } else {
@@ -168,9 +180,10 @@ void name_steps(const RawNode& raw, std::vector<ProvisionStep>& steps, Diagnosti
     auto [it, fresh] = first.emplace(s.name, i);
     if (!fresh) {
       const SourcePos pos = rs.name.has() ? rs.name.pos : rs.pos;
-      diag.add(pos, rs.name.has() ? rs.key + ".name" : rs.key,
-               fmt::format("duplicate step name \"{}\" on this node (also {}); set a distinct \"name\"",
-                           s.name, raw.provision[it->second].key));
+      diag.add(
+          pos, rs.name.has() ? rs.key + ".name" : rs.key,
+          fmt::format("duplicate step name \"{}\" on this node (also {}); set a distinct \"name\"",
+                      s.name, raw.provision[it->second].key));
     }
   }
 }

@@ -19,9 +19,12 @@ std::string describe(const toml::node& n) {
       return fmt::format("float {}", n.value<double>().value_or(0));
     case toml::node_type::boolean:
       return fmt::format("boolean {}", n.value<bool>().value_or(false) ? "true" : "false");
-    case toml::node_type::array: return "array";
-    case toml::node_type::table: return "table";
-    default: return "date-time";
+    case toml::node_type::array:
+      return "array";
+    case toml::node_type::table:
+      return "table";
+    default:
+      return "date-time";
   }
 }
 
@@ -80,8 +83,10 @@ Val<std::string> TableReader::str(std::string_view key) {
   const toml::node* n = table_.get(key);
   if (!n) return v;
   v.pos = pos_of(n->source());
-  if (auto s = n->value_exact<std::string>()) v.value = expand(*s, v.pos, path(key));
-  else type_error(*n, path(key), "a string");
+  if (auto s = n->value_exact<std::string>())
+    v.value = expand(*s, v.pos, path(key));
+  else
+    type_error(*n, path(key), "a string");
   return v;
 }
 
@@ -90,8 +95,10 @@ Val<std::int64_t> TableReader::integer(std::string_view key) {
   const toml::node* n = table_.get(key);
   if (!n) return v;
   v.pos = pos_of(n->source());
-  if (auto i = n->value_exact<std::int64_t>()) v.value = *i;
-  else type_error(*n, path(key), "an integer");
+  if (auto i = n->value_exact<std::int64_t>())
+    v.value = *i;
+  else
+    type_error(*n, path(key), "an integer");
   return v;
 }
 
@@ -100,8 +107,10 @@ Val<bool> TableReader::boolean(std::string_view key) {
   const toml::node* n = table_.get(key);
   if (!n) return v;
   v.pos = pos_of(n->source());
-  if (auto b = n->value_exact<bool>()) v.value = *b;
-  else type_error(*n, path(key), "a boolean (true or false)");
+  if (auto b = n->value_exact<bool>())
+    v.value = *b;
+  else
+    type_error(*n, path(key), "a boolean (true or false)");
   return v;
 }
 
@@ -110,9 +119,12 @@ Val<std::string> TableReader::size(std::string_view key) {
   const toml::node* n = table_.get(key);
   if (!n) return v;
   v.pos = pos_of(n->source());
-  if (auto s = n->value_exact<std::string>()) v.value = expand(*s, v.pos, path(key));
-  else if (auto i = n->value_exact<std::int64_t>()) v.value = std::to_string(*i);
-  else type_error(*n, path(key), "a size like \"2GiB\" or an integer (MiB)");
+  if (auto s = n->value_exact<std::string>())
+    v.value = expand(*s, v.pos, path(key));
+  else if (auto i = n->value_exact<std::int64_t>())
+    v.value = std::to_string(*i);
+  else
+    type_error(*n, path(key), "a size like \"2GiB\" or an integer (MiB)");
   return v;
 }
 
@@ -131,8 +143,10 @@ Val<std::vector<std::string>> TableReader::str_list(std::string_view key) {
   for (std::size_t i = 0; i < arr->size(); ++i) {
     const toml::node& e = *arr->get(i);
     const std::string p = fmt::format("{}[{}]", path(key), i);
-    if (auto s = e.value_exact<std::string>()) out.push_back(expand(*s, pos_of(e.source()), p));
-    else type_error(e, p, "a string"), ok = false;
+    if (auto s = e.value_exact<std::string>())
+      out.push_back(expand(*s, pos_of(e.source()), p));
+    else
+      type_error(e, p, "a string"), ok = false;
   }
   if (ok) v.value = std::move(out);
   return v;
@@ -152,7 +166,8 @@ std::vector<RawItem> TableReader::str_or_list(std::string_view key, SourcePos* w
       const std::string p = fmt::format("{}[{}]", path(key), i);
       if (auto es = e.value_exact<std::string>())
         out.push_back({expand(*es, pos_of(e.source()), p), pos_of(e.source()), p});
-      else type_error(e, p, "a string");
+      else
+        type_error(e, p, "a string");
     }
   } else {
     type_error(*n, path(key), "a string or an array of strings");
@@ -173,8 +188,10 @@ Val<std::map<std::string, std::string>> TableReader::str_map(std::string_view ke
   std::map<std::string, std::string> out;
   for (auto&& [k, e] : *t) {
     const std::string p = fmt::format("{}.{}", path(key), k.str());
-    if (auto s = e.value_exact<std::string>()) out[std::string(k.str())] = expand(*s, pos_of(e.source()), p);
-    else type_error(e, p, "a string");
+    if (auto s = e.value_exact<std::string>())
+      out[std::string(k.str())] = expand(*s, pos_of(e.source()), p);
+    else
+      type_error(e, p, "a string");
   }
   v.value = std::move(out);
   return v;
@@ -204,9 +221,10 @@ void TableReader::check_keys(const std::vector<std::string>& allowed, std::strin
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     const std::string guess = did_you_mean(key, allowed);
     const std::string where = what.empty() ? "" : fmt::format(" for {}", what);
-    std::string msg = guess.empty()
-                          ? fmt::format("unknown key \"{}\"{}; allowed keys: {}", key, where, join(allowed))
-                          : fmt::format("unknown key \"{}\"{}; did you mean \"{}\"?", key, where, guess);
+    std::string msg =
+        guess.empty()
+            ? fmt::format("unknown key \"{}\"{}; allowed keys: {}", key, where, join(allowed))
+            : fmt::format("unknown key \"{}\"{}; did you mean \"{}\"?", key, where, guess);
     diag_.add(pos_of(k.source()), path(key), std::move(msg));
   }
 }

@@ -75,7 +75,8 @@ SizeResult parse_size(std::string_view text) {
 std::string format_size(std::uint64_t mib) {
   if (mib >= 1024 * 1024 && mib % (1024 * 1024) == 0) return fmt::format("{}TiB", mib >> 20);
   if (mib >= 1024 && mib % 1024 == 0) return fmt::format("{}GiB", mib >> 10);
-  if (mib >= 1024 && (mib * 10) % 1024 == 0) return fmt::format("{}.{}GiB", mib / 1024, (mib % 1024) * 10 / 1024);
+  if (mib >= 1024 && (mib * 10) % 1024 == 0)
+    return fmt::format("{}.{}GiB", mib / 1024, (mib % 1024) * 10 / 1024);
   return fmt::format("{}MiB", mib);
 }
 

@@ -19,7 +19,7 @@ Raw parse_vmfile(std::string_view text, const std::string& source_name, Diagnost
 // Where each resolved item came from, so validate can point at the file.
 struct NodeOrigin {
   const RawNode* raw = nullptr;
-  std::vector<const RawItem*> ip;        // one per Topology address
+  std::vector<const RawItem*> ip;          // one per Topology address
   std::vector<const RawForward*> forward;  // one per Topology forward
   // Steps map 1:1 to raw->provision.
 };
@@ -45,5 +45,9 @@ void name_steps(const RawNode& raw, std::vector<ProvisionStep>& steps, Diagnosti
 void derive_kubernetes(Resolved& r, Diagnostics& diag);
 
 void validate(const Raw& raw, const Resolved& r, Diagnostics& diag);
+void check_order(const Resolved& r, Diagnostics& diag);  // order.cpp, called by validate
+
+// "libvirt", "virtualbox": the providers a Vmfile or an override may name.
+const std::vector<std::string>& known_providers();
 
 }  // namespace vmlab::config

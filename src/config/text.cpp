@@ -60,8 +60,10 @@ std::string sanitize_name(std::string_view dir_name) {
   for (char c : dir_name) {
     const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     const bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9');
-    if (ok) out += l;
-    else if (!out.empty() && out.back() != '-') out += '-';
+    if (ok)
+      out += l;
+    else if (!out.empty() && out.back() != '-')
+      out += '-';
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
   if (out.size() > 63) out.resize(63);

@@ -63,7 +63,7 @@ void check_addresses(const Resolved& r, Diagnostics& diag) {
         if (cand.name == addr.network) net = &cand;
       const Cidr c{net->base, net->prefix};
       const std::uint32_t ip = *parse_ipv4(addr.ip);
-      const char* what = ip == c.base        ? "the network address"
+      const char* what = ip == c.base          ? "the network address"
                          : ip == c.broadcast() ? "the broadcast address"
                          : ip == c.gateway()   ? "the gateway (the host's side)"
                                                : nullptr;
@@ -106,8 +106,6 @@ void check_forwards(const Resolved& r, Diagnostics& diag) {
 }
 
 }  // namespace
-
-void check_order(const Resolved& r, Diagnostics& diag);  // order.cpp
 
 void validate(const Raw& /*raw*/, const Resolved& r, Diagnostics& diag) {
   check_networks(r, diag);

@@ -5,7 +5,6 @@
 // libisofs.h needs the fixed-width types declared first.
 #define LIBISOFS_WITHOUT_LIBBURN 1  // we read the image through libisofs own burn_source
 #include <libisofs/libisofs.h>
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -54,7 +53,8 @@ IsoDir* parent_dir(IsoImage* image, std::map<std::string, IsoDir*>& dirs, const 
   std::string parent = path.substr(0, slash);
   if (auto it = dirs.find(parent); it != dirs.end()) return it->second;
   IsoDir* up = parent_dir(image, dirs, parent);
-  std::string leaf = parent.substr(parent.rfind('/') == std::string::npos ? 0 : parent.rfind('/') + 1);
+  std::string leaf =
+      parent.substr(parent.rfind('/') == std::string::npos ? 0 : parent.rfind('/') + 1);
   IsoDir* dir = nullptr;
   check(iso_image_add_new_dir(image, up, leaf.c_str(), &dir), "iso_image_add_new_dir");
   iso_node_set_permissions(reinterpret_cast<IsoNode*>(dir), 0755);
@@ -88,9 +88,10 @@ void write_iso(const std::filesystem::path& out,
     rc = iso_image_add_new_file(image.get(), dir, leaf.c_str(), stream, &file);
     if (rc < 0) iso_stream_unref(stream);  // on success the file node owns the stream
     check(rc, "iso_image_add_new_file");
-    iso_node_set_permissions(reinterpret_cast<IsoNode*>(file),
-                             leaf.find("_key") != std::string::npos && leaf.find(".pub") == std::string::npos
-                                 ? 0600 : 0644);
+    iso_node_set_permissions(
+        reinterpret_cast<IsoNode*>(file),
+        leaf.find("_key") != std::string::npos && leaf.find(".pub") == std::string::npos ? 0600
+                                                                                         : 0644);
   }
 
   IsoWriteOpts* raw_opts = nullptr;

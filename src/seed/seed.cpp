@@ -84,8 +84,8 @@ std::vector<Nic> nics_for(const std::string& lab_id, const config::Node& node) {
   nics.push_back({mac_for(lab_id, node.name, 0), "", "mgmt"});
   int i = 1;
   for (const auto& a : node.addresses)
-    nics.push_back({mac_for(lab_id, node.name, i++), fmt::format("{}/{}", a.ip, a.prefix),
-                    a.network});
+    nics.push_back(
+        {mac_for(lab_id, node.name, i++), fmt::format("{}/{}", a.ip, a.prefix), a.network});
   return nics;
 }
 
@@ -106,7 +106,7 @@ std::string hosts_file(const config::Topology& topo) {
 }
 
 std::vector<std::pair<std::string, std::string>> render_files(const providers::MachineSpec& spec,
-                                                             const std::vector<Nic>& nics) {
+                                                              const std::vector<Nic>& nics) {
   const auto& k = spec.keys;
   return {
       {"meta-data", meta_data(spec)},

@@ -1,10 +1,13 @@
+# shellcheck shell=bash disable=SC2034  # globals are for the sourcing test
 # Shared helpers of the e2e tests (bash). A test starts with:
 #   #!/usr/bin/env bash
 #   set -euo pipefail
 #   . "$(dirname "$0")/lib.sh"          # BUILD = the test's first argument (CTest passes it)
 #   e2e_setup vmlab-e2e                  # root + qemu or exit 77; libvirtd in that netns
 #   e2e_add_box vmlab-tiny "$E2E_TINY_BOX"
-#   cd "$E2E_TMP/project" && ... "$VMLAB" up ...; assert_eq ...
+#   cd "$E2E_TMP/project" && in_ns "$VMLAB" up; assert_eq ...
+# Run vmlab itself with in_ns: QEMU (started by the namespaced libvirtd) binds the slirp
+# hostfwd ports on the namespace's 127.0.0.1, which the root namespace cannot reach.
 # Globals set by e2e_setup:
 #   BUILD, VMLAB ($BUILD/vmlab), E2E_NETNS, E2E_TMP (a fresh world-readable dir, removed on
 #   exit; E2E_KEEP=1 keeps it), VMLAB_HOME (exported, $E2E_TMP/home: the test's box store),
@@ -58,8 +61,9 @@ e2e_setup() {
     || e2e_fail "cannot start libvirtd in $E2E_NETNS (see above)"
   [ -z "$had_state" ] && [ -d "/run/vmlab-libvirtd/$E2E_NETNS" ] && E2E_STARTED_LIBVIRTD=1
   e2e_log "building (or reusing) the vmlab-tiny box"
-  E2E_TINY_BOX="$("$E2E_SOURCE_DIR/boxes/build-tiny-box.sh" | tail -n1)" \
-    || e2e_fail "boxes/build-tiny-box.sh failed"
+  local out
+  out="$("$E2E_SOURCE_DIR/boxes/build-tiny-box.sh")" || e2e_fail "boxes/build-tiny-box.sh failed"
+  E2E_TINY_BOX="$(tail -n1 <<<"$out")"
 }
 
 # e2e_add_box NAME DIR: installs a box into the test's box store with `vmlab box add`.

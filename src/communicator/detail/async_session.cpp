@@ -1,6 +1,5 @@
 #include "communicator/detail/async_session.hpp"
 
-#include <csignal>
 #include <map>
 #include <mutex>
 
@@ -41,10 +40,8 @@ struct ChannelGuard {
 
 void global_init() {
   static std::once_flag once;
-  std::call_once(once, [] {
-    libssh2_init(0);
-    std::signal(SIGPIPE, SIG_IGN);
-  });
+  // No SIGPIPE handling needed: libssh2 sends with MSG_NOSIGNAL unless LIBSSH2_FLAG_SIGPIPE.
+  std::call_once(once, [] { libssh2_init(0); });
 }
 
 AsyncSession::AsyncSession(asio::io_context& io, SshTarget target)
@@ -247,7 +244,13 @@ Task<Outcome<int>> AsyncSession::exec(std::string wire, std::string shown, ExecO
       }
     }
     if (eof) break;
-    if (!progress && !co_await wait_io()) co_return fail(FailureKind::ProtocolError, "connection closed");
+    if (progress) continue;
+    // Reading one stream may have pulled the other stream's data (or the EOF) off the
+    // socket into libssh2's queue: only wait for the socket when nothing is queued.
+    unsigned long queued = 0;
+    libssh2_channel_window_read_ex(ch, &queued, nullptr);
+    if (queued > 0 || libssh2_channel_eof(ch)) continue;
+    if (!co_await wait_io()) co_return fail(FailureKind::ProtocolError, "connection closed");
   }
   out_lines.flush();
   err_lines.flush();

@@ -41,8 +41,7 @@ struct Outcome {
   bool ok() const { return value.has_value(); }
 };
 
-// libssh2_init() once per process; also ignores SIGPIPE (a peer that vanishes must not
-// kill vmlab while libssh2 writes to its socket).
+// libssh2_init() once per process (thread-safe).
 void global_init();
 
 class AsyncSession {

@@ -71,7 +71,6 @@ class Sshd {
   bool start() {
     pid_ = ::fork();
     if (pid_ == 0) {
-      ::signal(SIGPIPE, SIG_DFL);  // vmlab ignores it; the daemon must not inherit that
       std::string log = (dir_ / "sshd.log").string();
       FILE* f = std::freopen(log.c_str(), "a", stderr);
       (void)f;

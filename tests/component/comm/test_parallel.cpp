@@ -26,8 +26,16 @@ TEST_CASE("10 sessions run at once on one io_context") {
   auto start = Clock::now();
   auto results = run_parallel(jobs);
   auto took = Clock::now() - start;
-  CHECK(took < 3s);  // serially it would take >= 10 s
   REQUIRE(results.size() == 10);
+  std::chrono::milliseconds sum{0};
+  for (const auto& r : results) sum += r.elapsed;
+  MESSAGE("10 x `sleep 1`: wall " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+          << " ms, sum of per-job times " << sum.count() << " ms");
+  // Serially the batch takes >= 10 s (each job sleeps 1 s). Concurrency shows as a wall time
+  // far below the sum of the jobs' own times; on an idle 2-core machine the wall is ~1.5 s,
+  // on one loaded by parallel builds connection set-up (sshd fork + key exchange) adds ~3 s.
+  CHECK(took < 8s);
+  CHECK(took * 3 < sum);
   for (int i = 0; i < 10; ++i) {
     INFO("job " << i << ": " << results[i].error);
     CHECK(results[i].ok);

@@ -35,8 +35,9 @@ void make_box(const test::TempDir& home, const std::string& name) {
   size[4] = 0x04;  // 0x04000000 = 64 MiB, big-endian
   header += size;
   home.write("boxes/" + name + "/box.qcow2", header);
-  home.write("boxes/" + name + "/box.json",
-             R"({"user":"root","kernel":"vmlinuz","initrd":"initrd.img","cmdline":"console=ttyS0"})");
+  home.write(
+      "boxes/" + name + "/box.json",
+      R"({"user":"root","kernel":"vmlinuz","initrd":"initrd.img","cmdline":"console=ttyS0"})");
   home.write("boxes/" + name + "/vmlinuz", "kernel");
   home.write("boxes/" + name + "/initrd.img", "initrd");
 }
@@ -89,10 +90,12 @@ std::vector<std::string> leftovers(const std::string& prefix) {
   for (auto& d : must(virt::list_domains(c.get())))
     if (virt::domain_name(d.get()).rfind(prefix, 0) == 0) out.push_back(virt::domain_name(d.get()));
   for (auto& n : must(virt::list_networks(c.get())))
-    if (virt::network_name(n.get()).rfind(prefix, 0) == 0) out.push_back(virt::network_name(n.get()));
+    if (virt::network_name(n.get()).rfind(prefix, 0) == 0)
+      out.push_back(virt::network_name(n.get()));
   if (auto p = must(virt::find_pool(c.get(), "vmlab")))
     for (auto& v : must(virt::list_volumes(p.get())))
-      if (virt::volume_name(v.get()).rfind(prefix, 0) == 0) out.push_back(virt::volume_name(v.get()));
+      if (virt::volume_name(v.get()).rfind(prefix, 0) == 0)
+        out.push_back(virt::volume_name(v.get()));
   return out;
 }
 
@@ -115,9 +118,8 @@ TEST_CASE("a lab's lifecycle: prepare, create (idempotent), start, list, stop, d
     });
   CHECK(std::find(progress.begin(), progress.end(), "n1: defining machine") != progress.end());
   progress.clear();
-  p->create(spec_for(t, lab, 0), [&](const std::string& n, const std::string& m) {
-    progress.push_back(n + ": " + m);
-  });
+  p->create(spec_for(t, lab, 0),
+            [&](const std::string& n, const std::string& m) { progress.push_back(n + ": " + m); });
   CHECK(progress.empty());  // existing machine: no-op
 
   auto machines = p->list(lab);
@@ -149,7 +151,8 @@ TEST_CASE("a lab's lifecycle: prepare, create (idempotent), start, list, stop, d
   p->start(lab, "n1");
   p->start(lab, "n1");  // no-op when running
   machines = p->list(lab);
-  for (auto& m : machines) CHECK(m.state == (m.name == "n1" ? MachineState::Running : MachineState::Stopped));
+  for (auto& m : machines)
+    CHECK(m.state == (m.name == "n1" ? MachineState::Running : MachineState::Stopped));
   p->stop(lab, "n1", false, std::chrono::seconds(2));
   p->stop(lab, "n1", false, std::chrono::seconds(2));  // no-op when stopped
   p->start(lab, "n2");
@@ -207,7 +210,8 @@ TEST_CASE("list() ignores another lab whose id shares the prefix, and is fast") 
   p->create(spec_for(t2, other, 0), nullptr);
   auto t0 = std::chrono::steady_clock::now();
   auto machines = p->list(lab);
-  auto ms = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+  auto ms =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
   MESSAGE("list() of 3 machines took " << ms.count() << " us");
   CHECK(machines.size() == 3);
   CHECK(ms.count() < 100000);
@@ -239,9 +243,10 @@ TEST_CASE("check() rejects a missing box and the reserved network name") {
   auto t = topology(1, "192.168.60.0/24");
   t.nodes[0].box = "nope";
   auto p = make_libvirt_provider(t);
-  CHECK_THROWS_WITH_AS(p->check(t, "x-000002"),
-                       "node \"n1\": box \"nope\" is not installed (add it with: vmlab box add nope PATH)",
-                       UsageError);
+  CHECK_THROWS_WITH_AS(
+      p->check(t, "x-000002"),
+      "node \"n1\": box \"nope\" is not installed (add it with: vmlab box add nope PATH)",
+      UsageError);
   t.nodes[0].box = "tiny";
   t.networks[0].name = "mgmt";
   CHECK_THROWS_WITH_AS(p->check(t, "x-000002"),
@@ -260,7 +265,9 @@ TEST_CASE("a connection failure names the URI and the netns script") {
     FAIL("expected a ProviderError");
   } catch (const ProviderError& e) {
     std::string msg = e.what();
-    CHECK(msg.rfind("cannot connect to libvirt at qemu+unix:///system?socket=/nonexistent/libvirt-sock: ", 0) == 0);
+    CHECK(msg.rfind(
+              "cannot connect to libvirt at qemu+unix:///system?socket=/nonexistent/libvirt-sock: ",
+              0) == 0);
     CHECK(msg.find("scripts/libvirtd-netns.sh") != std::string::npos);
   }
 }

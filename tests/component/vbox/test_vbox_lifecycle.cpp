@@ -46,7 +46,8 @@ int count_calls(const std::string& log, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("[VBoxManage simulator] 4-node lab: parallel create, start, list, stop, recreate, destroy") {
+TEST_CASE(
+    "[VBoxManage simulator] 4-node lab: parallel create, start, list, stop, recreate, destroy") {
   if (auto why = test::sim_skip_reason(); !why.empty()) {
     MESSAGE("SKIP: VBoxManage simulator test cannot run: " << why);
     return;
@@ -142,6 +143,19 @@ TEST_CASE("[VBoxManage simulator] 4-node lab: parallel create, start, list, stop
   CHECK(test::by_name(p->list(lab))["n2"].state == MachineState::Stopped);
   p->stop(lab, "n2", false, std::chrono::seconds(1));  // no-op when stopped
 
+  // Half-made (a crash after clonevm): create() rebuilds it instead of keeping it.
+  env.sim({"clonevm", "vmlab-master-tiny", "--snapshot", "base", "--options", "link", "--name",
+           "vmlab-" + lab + "-n5", "--register"});
+  topo.nodes.push_back(topo.nodes.back());
+  topo.nodes.back().name = "n5";
+  topo.nodes.back().addresses[0].ip = "192.168.56.15";
+  p->create(test::make_spec(topo, lab, "n5"), nullptr);
+  auto n5 = vbox::parse_machinereadable(
+      env.sim({"showvminfo", "vmlab-" + lab + "-n5", "--machinereadable"}).out);
+  CHECK(n5["Forwarding(0)"].rfind("ssh,tcp,127.0.0.1,", 0) == 0);
+  CHECK(n5["SATA-1-0"].find("seed/n5.iso") != std::string::npos);
+  p->destroy(lab, "n5");
+
   // Unregistered behind vmlab's back: NotCreated (absent from list), create() recreates it.
   p->stop(lab, "n3", true, std::chrono::seconds(0));
   CHECK(env.sim({"unregistervm", "vmlab-" + lab + "-n3", "--delete"}).exit_code == 0);
@@ -152,7 +166,8 @@ TEST_CASE("[VBoxManage simulator] 4-node lab: parallel create, start, list, stop
   // destroy leaves no vmlab-<lab_id>- VM and no lab host-only interface; the master goes too
   // because no other lab uses it.
   for (int i = 1; i <= 4; ++i) p->destroy(lab, "n" + std::to_string(i));
-  p->destroy(lab, "n4");  // idempotent
+  p->destroy(lab, "n4");                                       // idempotent
+  CHECK(count_calls(env.call_log(), "closemedium dvd") == 5);  // n1-n5 seeds forgotten too
   p->destroy_lab(lab);
   p->destroy_lab(lab);  // idempotent
   for (auto& name : env.vm_names()) CHECK(name.rfind("vmlab-" + lab + "-", 0) != 0);
@@ -312,7 +327,8 @@ TEST_CASE("[VBoxManage simulator] version probe: too old is refused, newer accep
   SimEnv env;
   setenv("VBOXSIM_VERSION", "6.0.24r139119", 1);
   vbox::VBoxManage old;
-  CHECK(old.check_version().error() == "VirtualBox 6.0.24r139119 is too old: vmlab needs 6.1 or newer");
+  CHECK(old.check_version().error() ==
+        "VirtualBox 6.0.24r139119 is too old: vmlab needs 6.1 or newer");
   setenv("VBOXSIM_VERSION", "8.0.0r170000", 1);
   vbox::VBoxManage newer;
   CHECK(newer.check_version().ok());

@@ -20,7 +20,9 @@
 
 namespace vmlab::test {
 
-inline std::string sim_path() { return std::string(VMLAB_TESTS_DIR) + "/vboxmanage-sim/VBoxManage"; }
+inline std::string sim_path() {
+  return std::string(VMLAB_TESTS_DIR) + "/vboxmanage-sim/VBoxManage";
+}
 
 // Why the simulator tests cannot run here, or "" if they can.
 inline std::string sim_skip_reason() {
@@ -43,11 +45,12 @@ class SimEnv {
     unsetenv("VMLAB_VBOX_NETWORKS_CONF");
     auto box = dir.path() / "data/boxes/tiny";
     std::filesystem::create_directories(box);
-    auto r = vbox::run_program("qemu-img", {"create", "-f", "qcow2", (box / "box.qcow2").string(),
-                                            "64M"});
+    auto r = vbox::run_program("qemu-img",
+                               {"create", "-f", "qcow2", (box / "box.qcow2").string(), "64M"});
     REQUIRE(r);
     REQUIRE(r.value().exit_code == 0);
-    dir.write("data/boxes/tiny/box.json", R"({"format":"qcow2","user":"root","seed":"vmlab-init"})");
+    dir.write("data/boxes/tiny/box.json",
+              R"({"format":"qcow2","user":"root","seed":"vmlab-init"})");
   }
 
   // Runs the simulator directly (what a user would do behind vmlab's back).
@@ -91,9 +94,10 @@ inline config::Topology make_topo(const std::string& name, int n,
     node.box = "tiny";
     node.cpus = 1;
     node.memory_mib = 256;
-    node.addresses.push_back({"lab", fmt::format("{}.{}.{}.{}", base >> 24, (base >> 16) & 255,
-                                                 (base >> 8) & 255, 10 + i),
-                              24});
+    node.addresses.push_back(
+        {"lab",
+         fmt::format("{}.{}.{}.{}", base >> 24, (base >> 16) & 255, (base >> 8) & 255, 10 + i),
+         24});
     t.nodes.push_back(node);
   }
   return t;
@@ -105,7 +109,8 @@ inline providers::MachineSpec make_spec(const config::Topology& t, const std::st
   s.topo = &t;
   s.node = t.find_node(node);
   s.lab_id = lab_id;
-  s.keys = {"root", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAItest vmlab", "PRIVATE", "ssh-ed25519 AAAAhost"};
+  s.keys = {"root", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAItest vmlab", "PRIVATE",
+            "ssh-ed25519 AAAAhost"};
   s.hosts_file = "127.0.0.1 localhost\n";
   return s;
 }

@@ -34,7 +34,8 @@ TEST_CASE("find_vmfile ignores a directory named Vmfile") {
 TEST_CASE("find_vmfile without any Vmfile is a usage error") {
   TempDir dir;
   std::filesystem::create_directories(dir / "a");
-  if (std::filesystem::exists("/Vmfile") || std::filesystem::exists(dir.path().parent_path() / "Vmfile")) {
+  if (std::filesystem::exists("/Vmfile") ||
+      std::filesystem::exists(dir.path().parent_path() / "Vmfile")) {
     MESSAGE("SKIP: a Vmfile exists above the temp dir, so the search would find it");
     return;
   }

@@ -7,7 +7,9 @@ using vmlab::test::kLab;
 using vmlab::test::problems;
 
 namespace {
-std::string lab(const std::string& rest) { return std::string(kLab) + rest; }
+std::string lab(const std::string& rest) {
+  return std::string(kLab) + rest;
+}
 }  // namespace
 
 TEST_CASE("a bad size names the accepted units and the value given") {
@@ -165,9 +167,10 @@ TEST_CASE("host ports out of range, also after group expansion") {
 }
 
 TEST_CASE("a forward needs guest and host, and tcp or udp") {
-  CHECK(problems(lab("[[node]]\nname = \"a\"\nforward = [{ guest = 80, protocol = \"sctp\" }]\n")) ==
-        "Vmfile:9:12: node[0].forward[0]: missing required key \"host\"\n"
-        "Vmfile:9:37: node[0].forward[0].protocol: invalid protocol \"sctp\"; allowed: tcp, udp");
+  CHECK(
+      problems(lab("[[node]]\nname = \"a\"\nforward = [{ guest = 80, protocol = \"sctp\" }]\n")) ==
+      "Vmfile:9:12: node[0].forward[0]: missing required key \"host\"\n"
+      "Vmfile:9:37: node[0].forward[0].protocol: invalid protocol \"sctp\"; allowed: tcp, udp");
 }
 
 TEST_CASE("an unknown provider lists the allowed ones") {

@@ -54,9 +54,10 @@ TEST_CASE("[[network]] written as a single table is a type error") {
 }
 
 TEST_CASE("an unknown variable is reported at the string that uses it") {
-  CHECK(problems(std::string(kLab) + "[vars]\nk8s_version = \"1.30\"\n[[node]]\nname = \"a\"\n"
-                 "box = \"{vars.k8s_versoin}\"\n") ==
-        "Vmfile:11:7: node[0].box: unknown variable \"k8s_versoin\"; did you mean \"k8s_version\"?");
+  CHECK(
+      problems(std::string(kLab) + "[vars]\nk8s_version = \"1.30\"\n[[node]]\nname = \"a\"\n"
+                                   "box = \"{vars.k8s_versoin}\"\n") ==
+      "Vmfile:11:7: node[0].box: unknown variable \"k8s_versoin\"; did you mean \"k8s_version\"?");
 }
 
 TEST_CASE("an unknown variable with no [vars] says so") {

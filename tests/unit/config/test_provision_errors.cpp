@@ -13,8 +13,8 @@ std::string step(const std::string& body) {
 }
 // The same with an address (kubernetes nodes need one): the step starts at line 10.
 std::string k8s_step(const std::string& body) {
-  return std::string(kLab) + "[[node]]\nname = \"a\"\nip = \"192.168.56.10\"\n[[node.provision]]\n" +
-         body;
+  return std::string(kLab) +
+         "[[node]]\nname = \"a\"\nip = \"192.168.56.10\"\n[[node.provision]]\n" + body;
 }
 }  // namespace
 
@@ -46,8 +46,8 @@ TEST_CASE("a missing shell script, relative to the Vmfile") {
   CHECK(problems(step("type = \"shell\"\npath = \"scripts/missing.sh\"\n")) ==
         "Vmfile:11:8: node[0].provision[0].path: shell script \"scripts/missing.sh\" does not "
         "exist (relative paths start at the Vmfile's directory)");
-  CHECK(problems(step("type = \"shell\"\npath = \"scripts/ok.sh\"\n"), {{"scripts/ok.sh", "true"}}) ==
-        "ok");
+  CHECK(problems(step("type = \"shell\"\npath = \"scripts/ok.sh\"\n"),
+                 {{"scripts/ok.sh", "true"}}) == "ok");
 }
 
 TEST_CASE("a file step without destination, and a relative destination") {
@@ -159,11 +159,12 @@ TEST_CASE("a cycle through a derived kubernetes edge") {
 }
 
 TEST_CASE("pod_cidr and cni belong to the control plane") {
-  CHECK(problems(std::string(kLab) +
-                 "[[node]]\nname = \"m\"\nip = \"192.168.56.10\"\n"
-                 "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"control-plane\"\n"
-                 "[[node]]\nname = \"w\"\nip = \"192.168.56.11\"\n"
-                 "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"worker\"\ncni = \"calico\"\n") ==
+  CHECK(problems(
+            std::string(kLab) +
+            "[[node]]\nname = \"m\"\nip = \"192.168.56.10\"\n"
+            "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"control-plane\"\n"
+            "[[node]]\nname = \"w\"\nip = \"192.168.56.11\"\n"
+            "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"worker\"\ncni = \"calico\"\n") ==
         "Vmfile:19:7: node[1].provision[0].cni: \"cni\" is set on the control-plane step only, "
         "not on a worker");
 }

@@ -12,9 +12,9 @@ TEST_CASE("sizes that parse, in MiB") {
     std::uint64_t mib;
   };
   const Row rows[] = {
-      {"512MiB", 512}, {"512M", 512},    {"512MB", 512},      {"512mib", 512},  {"2048", 2048},
-      {"2GiB", 2048},  {"2G", 2048},     {"2GB", 2048},       {"2g", 2048},     {"1.5GiB", 1536},
-      {"2.5G", 2560},  {"0.5GiB", 512},  {"20GB", 20480},     {"1TiB", 1048576}, {"1T", 1048576},
+      {"512MiB", 512},  {"512M", 512},     {"512MB", 512},  {"512mib", 512},   {"2048", 2048},
+      {"2GiB", 2048},   {"2G", 2048},      {"2GB", 2048},   {"2g", 2048},      {"1.5GiB", 1536},
+      {"2.5G", 2560},   {"0.5GiB", 512},   {"20GB", 20480}, {"1TiB", 1048576}, {"1T", 1048576},
       {"1.0GiB", 1024}, {"1.25GiB", 1280},
   };
   for (const Row& r : rows) {
@@ -26,8 +26,9 @@ TEST_CASE("sizes that parse, in MiB") {
 }
 
 TEST_CASE("sizes that are rejected, with their message") {
-  const std::string units = ": use a number with MiB, GiB or TiB (e.g. \"512MiB\", \"2GiB\"); a "
-                            "bare integer means MiB";
+  const std::string units =
+      ": use a number with MiB, GiB or TiB (e.g. \"512MiB\", \"2GiB\"); a "
+      "bare integer means MiB";
   struct Row {
     const char* text;
     std::string error;

@@ -1,10 +1,10 @@
 // Acceleration: the override and a probe that answers within its timeout.
+#include "providers/libvirt/accel.hpp"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <cstdlib>
-
-#include "providers/libvirt/accel.hpp"
 
 using namespace vmlab::providers::libvirt;
 
@@ -21,7 +21,8 @@ TEST_CASE("VMLAB_ACCEL overrides the probe") {
 TEST_CASE("the KVM probe returns within its timeout, whatever the host") {
   auto t0 = std::chrono::steady_clock::now();
   Accel a = probe_kvm(std::chrono::milliseconds(1500));
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   MESSAGE("probe answered " << (a == Accel::Kvm ? "kvm" : "tcg") << " in " << ms.count() << " ms");
   CHECK(ms.count() < 2500);
 }

@@ -29,8 +29,9 @@ struct Home {
 TEST_CASE("add_box from a directory copies disk, metadata, kernel and initrd") {
   Home h;
   h.src.write("b/box.qcow2", qcow2_header(2048));
-  h.src.write("b/box.json",
-              R"({"user":"root","kernel":"vmlinuz","initrd":"initrd.img","cmdline":"console=ttyS0","seed":"vmlab-init"})");
+  h.src.write(
+      "b/box.json",
+      R"({"user":"root","kernel":"vmlinuz","initrd":"initrd.img","cmdline":"console=ttyS0","seed":"vmlab-init"})");
   h.src.write("b/vmlinuz", "K");
   h.src.write("b/initrd.img", "I");
   auto box = boxes::add_box("tiny", h.src / "b");
@@ -69,16 +70,19 @@ TEST_CASE("add_box from a bare qcow2 uses default metadata; list is sorted; remo
 TEST_CASE("add_box rejects what is not a box and leaves nothing behind") {
   Home h;
   auto junk = h.src.write("junk.img", "not a qcow2");
-  CHECK_THROWS_WITH_AS(boxes::add_box("j", junk),
-                       (junk.string() + " is not a box: expected a directory with box.qcow2 or a qcow2 image").c_str(),
-                       UsageError);
+  CHECK_THROWS_WITH_AS(
+      boxes::add_box("j", junk),
+      (junk.string() + " is not a box: expected a directory with box.qcow2 or a qcow2 image")
+          .c_str(),
+      UsageError);
   h.src.write("nodisk/box.json", "{}");
   CHECK_THROWS_WITH_AS(boxes::add_box("j", h.src / "nodisk"),
                        ((h.src / "nodisk").string() + " is not a box: it has no box.qcow2").c_str(),
                        UsageError);
-  CHECK_THROWS_WITH_AS(boxes::add_box("../x", junk),
-                       "invalid box name \"../x\": use letters, digits, '.', '_' and '-' (not first), at most 64",
-                       UsageError);
+  CHECK_THROWS_WITH_AS(
+      boxes::add_box("../x", junk),
+      "invalid box name \"../x\": use letters, digits, '.', '_' and '-' (not first), at most 64",
+      UsageError);
   CHECK(boxes::list_boxes().empty());
 }
 
@@ -97,6 +101,7 @@ TEST_CASE("an invalid box.json is a clear error naming the file") {
     FAIL("expected a UsageError");
   } catch (const UsageError& e) {
     std::string msg = e.what();
-    CHECK(msg.rfind("invalid box metadata " + (h.home / "boxes/broken/box.json").string() + ": ", 0) == 0);
+    CHECK(msg.rfind("invalid box metadata " + (h.home / "boxes/broken/box.json").string() + ": ",
+                    0) == 0);
   }
 }

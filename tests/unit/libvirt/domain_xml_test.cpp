@@ -1,7 +1,8 @@
 // Domain XML text and the metadata read back from it.
+#include "providers/libvirt/domain_xml.hpp"
+
 #include <doctest/doctest.h>
 
-#include "providers/libvirt/domain_xml.hpp"
 #include "providers/libvirt/xml.hpp"
 
 using namespace vmlab::providers::libvirt;
@@ -46,19 +47,24 @@ TEST_CASE("domain XML: TCG, q35, kernel boot, overlay, seed cdrom, two NICs, con
   CHECK(has(x, "<cmdline>console=ttyS0 root=/dev/vda quiet</cmdline>"));
   CHECK_FALSE(has(x, "<boot dev="));
   CHECK(has(x, "<cpu mode='maximum'/>"));
-  CHECK(has(x, "<driver name='qemu' type='qcow2' cache='writeback' discard='unmap'/>\n"
-               "      <source pool='vmlab' volume='vmlab-k8s-a1b2c3-m-k8s.qcow2'/>\n"
-               "      <target dev='vda' bus='virtio'/>"));
-  CHECK(has(x, "<disk type='volume' device='cdrom'>\n      <driver name='qemu' type='raw'/>\n"
-               "      <source pool='vmlab' volume='vmlab-k8s-a1b2c3-m-k8s-seed.iso'/>\n"
-               "      <target dev='sda' bus='sata'/>\n      <readonly/>"));
-  auto mgmt = x.find("<mac address='52:54:00:aa:bb:01'/>\n      <source network='vmlab-k8s-a1b2c3-mgmt'/>");
-  auto lab = x.find("<mac address='52:54:00:aa:bb:02'/>\n      <source network='vmlab-k8s-a1b2c3-lab'/>");
+  CHECK(has(x,
+            "<driver name='qemu' type='qcow2' cache='writeback' discard='unmap'/>\n"
+            "      <source pool='vmlab' volume='vmlab-k8s-a1b2c3-m-k8s.qcow2'/>\n"
+            "      <target dev='vda' bus='virtio'/>"));
+  CHECK(has(x,
+            "<disk type='volume' device='cdrom'>\n      <driver name='qemu' type='raw'/>\n"
+            "      <source pool='vmlab' volume='vmlab-k8s-a1b2c3-m-k8s-seed.iso'/>\n"
+            "      <target dev='sda' bus='sata'/>\n      <readonly/>"));
+  auto mgmt =
+      x.find("<mac address='52:54:00:aa:bb:01'/>\n      <source network='vmlab-k8s-a1b2c3-mgmt'/>");
+  auto lab =
+      x.find("<mac address='52:54:00:aa:bb:02'/>\n      <source network='vmlab-k8s-a1b2c3-lab'/>");
   REQUIRE(mgmt != std::string::npos);
   REQUIRE(lab != std::string::npos);
   CHECK(mgmt < lab);  // management NIC first
   CHECK(xml::elements(x, "model").size() == 2);
-  CHECK(has(x, "<log file='/var/log/libvirt/qemu/vmlab-k8s-a1b2c3-m-k8s-console.log' append='off'/>"));
+  CHECK(has(x,
+            "<log file='/var/log/libvirt/qemu/vmlab-k8s-a1b2c3-m-k8s-console.log' append='off'/>"));
   CHECK(has(x, "<console type='pty'>"));
   CHECK(has(x, "<rng model='virtio'>"));
   CHECK(has(x, "<memballoon model='none'/>"));
@@ -108,8 +114,8 @@ TEST_CASE("metadata round-trips through the form libvirt returns") {
 
 TEST_CASE("xml helpers: escape, attributes, text") {
   CHECK(xml::escape("<a href='x'>&\"") == "&lt;a href=&apos;x&apos;&gt;&amp;&quot;");
-  auto els = xml::elements("<r><ip address='10.0.0.1' prefix=\"24\"/><ipv6/><ip family='ipv6'/></r>",
-                           "ip");
+  auto els = xml::elements(
+      "<r><ip address='10.0.0.1' prefix=\"24\"/><ipv6/><ip family='ipv6'/></r>", "ip");
   REQUIRE(els.size() == 2);
   CHECK(els[0]["address"] == "10.0.0.1");
   CHECK(els[0]["prefix"] == "24");

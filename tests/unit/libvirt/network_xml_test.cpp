@@ -1,7 +1,7 @@
 // Network XML, range parsing and the management subnet choice.
-#include <doctest/doctest.h>
-
 #include "providers/libvirt/network_xml.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace vmlab;
 using namespace vmlab::providers::libvirt;

@@ -1,11 +1,12 @@
 // Seed: MAC stability, NICs, /etc/hosts, rendered cloud-init files, and the ISO read back.
+#include "seed/seed.hpp"
+
 #include <doctest/doctest.h>
 
 #include <array>
 #include <cstdio>
 #include <set>
 
-#include "seed/seed.hpp"
 #include "seed/yaml.hpp"
 #include "testutil.hpp"
 
@@ -31,9 +32,10 @@ providers::MachineSpec spec_for(const config::Topology& t, const std::string& us
   s.topo = &t;
   s.node = &t.nodes[0];
   s.lab_id = "k8s-a1b2c3";
-  s.keys = {user, "ssh-ed25519 AAAAlabkey vmlab", 
-            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----\n",
-            "ssh-ed25519 AAAAhostkey"};
+  s.keys = {
+      user, "ssh-ed25519 AAAAlabkey vmlab",
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----\n",
+      "ssh-ed25519 AAAAhostkey"};
   s.hosts_file = seed::hosts_file(t);
   return s;
 }
@@ -138,7 +140,8 @@ TEST_CASE("render_files: a root login creates no user and gives root the key") {
   auto ud = file_of(files, "user-data");
   CHECK(ud.find("users: []\n") != std::string::npos);
   CHECK(ud.find("- name:") == std::string::npos);
-  CHECK(ud.find("disable_root: false\nssh_authorized_keys:\n  - \"ssh-ed25519 AAAAlabkey vmlab\"\n") !=
+  CHECK(ud.find(
+            "disable_root: false\nssh_authorized_keys:\n  - \"ssh-ed25519 AAAAlabkey vmlab\"\n") !=
         std::string::npos);
 }
 

@@ -23,6 +23,7 @@ TEST_CASE("argv: machine lifecycle calls") {
         Argv{"storageattach", "vm", "--storagectl", "SATA", "--port", "1", "--device", "0",
              "--type", "dvddrive", "--medium", "/s.iso"});
   CHECK(argv::snapshot_take("m", "base") == Argv{"snapshot", "m", "take", "base"});
+  CHECK(argv::closemedium_dvd("/s.iso") == Argv{"closemedium", "dvd", "/s.iso"});
 }
 
 TEST_CASE("argv: modifyvm with NAT + forwards, host-only, intnet, MACs and the serial log") {
@@ -36,21 +37,46 @@ TEST_CASE("argv: modifyvm with NAT + forwards, host-only, intnet, MACs and the s
   cfg.nat_rules = {{"ssh", "tcp", "127.0.0.1", 2201, "", 22},
                    {"tcp-6443", "tcp", "127.0.0.1", 6443, "", 6443}};
   cfg.serial_log = "/d/console/n1.log";
-  CHECK(argv::modify("vm", cfg) ==
-        Argv{"modifyvm", "vm", "--cpus", "2", "--memory", "3072",
-             "--nic1", "nat", "--macaddress1", "525400ABCD01",
-             "--nic2", "hostonly", "--hostonlyadapter2", "vboxnet2", "--macaddress2", "525400ABCD02",
-             "--nic3", "intnet", "--intnet3", "vmlab-k8s-abc123-back",
-             "--nic4", "hostonlynet", "--host-only-net4", "vmlab-k8s-abc123-lab",
-             "--natpf1", "ssh,tcp,127.0.0.1,2201,,22",
-             "--natpf1", "tcp-6443,tcp,127.0.0.1,6443,,6443",
-             "--uart1", "0x3F8", "4", "--uartmode1", "file", "/d/console/n1.log"});
+  CHECK(argv::modify("vm", cfg) == Argv{"modifyvm",
+                                        "vm",
+                                        "--cpus",
+                                        "2",
+                                        "--memory",
+                                        "3072",
+                                        "--nic1",
+                                        "nat",
+                                        "--macaddress1",
+                                        "525400ABCD01",
+                                        "--nic2",
+                                        "hostonly",
+                                        "--hostonlyadapter2",
+                                        "vboxnet2",
+                                        "--macaddress2",
+                                        "525400ABCD02",
+                                        "--nic3",
+                                        "intnet",
+                                        "--intnet3",
+                                        "vmlab-k8s-abc123-back",
+                                        "--nic4",
+                                        "hostonlynet",
+                                        "--host-only-net4",
+                                        "vmlab-k8s-abc123-lab",
+                                        "--natpf1",
+                                        "ssh,tcp,127.0.0.1,2201,,22",
+                                        "--natpf1",
+                                        "tcp-6443,tcp,127.0.0.1,6443,,6443",
+                                        "--uart1",
+                                        "0x3F8",
+                                        "4",
+                                        "--uartmode1",
+                                        "file",
+                                        "/d/console/n1.log"});
 }
 
 TEST_CASE("argv: NAT rule replacement and networks") {
   NatRule r{"ssh", "tcp", "127.0.0.1", 2205, "", 22};
-  CHECK(argv::replace_nat_rule("vm", r) ==
-        Argv{"modifyvm", "vm", "--natpf1", "delete ssh", "--natpf1", "ssh,tcp,127.0.0.1,2205,,22"});
+  CHECK(argv::replace_nat_rule("vm", r) == Argv{"modifyvm", "vm", "--natpf1", "delete", "ssh",
+                                                "--natpf1", "ssh,tcp,127.0.0.1,2205,,22"});
   CHECK(argv::hostonlyif_create() == Argv{"hostonlyif", "create"});
   CHECK(argv::hostonlyif_ipconfig("vboxnet0", "192.168.56.1", "255.255.255.0") ==
         Argv{"hostonlyif", "ipconfig", "vboxnet0", "--ip", "192.168.56.1", "--netmask",
@@ -67,7 +93,8 @@ TEST_CASE("is_lock_busy: only the documented transient lock errors") {
       "VBoxManage: error: The machine 'x' is already locked for a session (or being unlocked)\n"
       "VBoxManage: error: Details: code VBOX_E_INVALID_OBJECT_STATE (0x80bb0007), component "
       "MachineWrap, interface IMachine, callee nsISupports\n"));
-  CHECK_FALSE(is_lock_busy("VBoxManage: error: Could not find a registered machine named 'x'\n"
-                           "VBoxManage: error: Details: code VBOX_E_OBJECT_NOT_FOUND "
-                           "(0x80bb0001)"));
+  CHECK_FALSE(
+      is_lock_busy("VBoxManage: error: Could not find a registered machine named 'x'\n"
+                   "VBoxManage: error: Details: code VBOX_E_OBJECT_NOT_FOUND "
+                   "(0x80bb0001)"));
 }
