@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "boxes/box.hpp"
 #include "communicator/ssh_session.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -132,6 +133,17 @@ class UpRun {
     }
   }
 
+  // On a box configured by real cloud-init, SSH answers before cloud-init is done (users,
+  // files, network); provisioning starts only once it has finished.
+  void wait_for_cloud_init(communicator::SshSession& session, const config::Node& node) {
+    auto box = boxes::find_box(node.box);
+    if (!box || box->seed != "cloud-init") return;
+    rep_.event(node.name, "cloud-init", "waiting for cloud-init to finish");
+    communicator::ExecOptions eo;
+    eo.timeout = env_seconds("VMLAB_BOOT_TIMEOUT", 300);
+    session.exec("command -v cloud-init >/dev/null 2>&1 || exit 0; cloud-init status --wait >/dev/null 2>&1; true", eo);
+  }
+
   void boot(const plan::NodePlan& np, const config::Node& node) {
     slots_.acquire();
     struct Release {
@@ -172,6 +184,7 @@ class UpRun {
       if (np.create || np.start) {
         boot(np, node);
         session.emplace(connect(node, env_seconds("VMLAB_BOOT_TIMEOUT", 300)));
+        wait_for_cloud_init(*session, node);
       }
       for (; step_i < node.provision.size(); ++step_i) {
         const auto& step = node.provision[step_i];

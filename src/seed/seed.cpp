@@ -42,7 +42,7 @@ std::string user_data(const providers::MachineSpec& spec) {
   // Root gets the key too (disable_root: false), which is the login when the user is root.
   out += "disable_root: false\n";
   out += fmt::format("ssh_authorized_keys:\n  - {}\n", yaml::quote(k.authorized_key));
-  out += "ssh_pwauth: false\nssh_deletekeys: true\nssh_genkeytypes: []\n";
+  out += "ssh_pwauth: false\nssh_deletekeys: true\n";
   out += "ssh_keys:\n";
   out += fmt::format("  ed25519_private: {}\n", yaml::text(k.host_key_private, 2));
   out += fmt::format("  ed25519_public: {}\n", yaml::quote(k.host_key_public));

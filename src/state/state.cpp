@@ -38,13 +38,15 @@ LabRecord from_json(const json& j) {
   LabRecord r;
   r.lab_id = j.value("lab_id", "");
   r.provider = j.value("provider", "");
-  for (const auto& [name, m] : j.value("machines", json::object()).items()) {
+  const json machines = j.value("machines", json::object());  // keep alive while iterating
+  for (const auto& [name, m] : machines.items()) {
     MachineRecord mr;
     mr.created = m.value("created", false);
     mr.ssh_host = m.value("ssh_host", "");
     mr.ssh_port = m.value("ssh_port", 0);
     mr.provisioned = m.value("provisioned", false);
-    for (const auto& [s, rec] : m.value("steps", json::object()).items())
+    const json steps = m.value("steps", json::object());
+    for (const auto& [s, rec] : steps.items())
       mr.steps[s] = StepRecord{rec.value("finished_at", ""), rec.value("digest", "")};
     r.machines[name] = std::move(mr);
   }

@@ -67,8 +67,10 @@ e2e_setup() {
 }
 
 # e2e_add_box NAME DIR: installs a box into the test's box store with `vmlab box add`.
+# The box is removed again at exit, with its volumes in the libvirt pool.
 e2e_add_box() {
   "$VMLAB" box add "$1" "$2" >&2 || e2e_fail "vmlab box add $1 $2 failed"
+  e2e_on_exit in_ns "$VMLAB" box remove "$1"
 }
 
 e2e_teardown() {

@@ -116,7 +116,7 @@ TEST_CASE("render_files: cloud-init user, keys, host key, hosts, network-config"
   CHECK(ud.find("users:\n  - name: \"vmlab\"\n") != std::string::npos);
   CHECK(ud.find("    sudo: \"ALL=(ALL) NOPASSWD:ALL\"\n") != std::string::npos);
   CHECK(ud.find("      - \"ssh-ed25519 AAAAlabkey vmlab\"\n") != std::string::npos);
-  CHECK(ud.find("ssh_pwauth: false\nssh_deletekeys: true\nssh_genkeytypes: []\n") !=
+  CHECK(ud.find("ssh_pwauth: false\nssh_deletekeys: true\n") !=
         std::string::npos);
   CHECK(ud.find("  ed25519_private: |\n    -----BEGIN OPENSSH PRIVATE KEY-----\n    b3BlbnNzaA==\n"
                 "    -----END OPENSSH PRIVATE KEY-----\n") != std::string::npos);
