@@ -21,21 +21,41 @@ say "building vmlab"
 "$ROOT/scripts/build.sh"
 export PATH="$ROOT/build:$PATH"
 
-# Which libvirtd: one already answering here, else our own inside $NETNS.
+# Which libvirtd: one already running (then vmlab runs in the network namespace it runs in,
+# where its networks are), else our own inside $NETNS.
+libvirtd_netns() {  # prints "" (root namespace) or the /run/netns name libvirtd runs in
+  local pid id n
+  pid="$(cat /run/libvirtd.pid 2>/dev/null)" || return 1
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = libvirtd ] || return 1
+  id="$(stat -Lc %d:%i "/proc/$pid/ns/net")"
+  for n in /run/netns/*; do
+    [ -e "$n" ] && [ "$(stat -Lc %d:%i "$n")" = "$id" ] && { basename "$n"; return 0; }
+  done
+  echo ""
+}
 IN=()
-if timeout 5 virsh -c qemu:///system version >/dev/null 2>&1 &&
-   ! "$ROOT/scripts/libvirtd-netns.sh" status "$NETNS" >/dev/null 2>&1; then
-  say "using the libvirtd that already runs"
+STARTED_NETNS=""
+if RUNNING_NS="$(libvirtd_netns)"; then
+  if [ -n "$RUNNING_NS" ]; then
+    say "using the libvirtd that already runs in network namespace $RUNNING_NS"
+    IN=(ip netns exec "$RUNNING_NS")
+  else
+    say "using the libvirtd that already runs"
+  fi
 else
   say "starting libvirtd inside network namespace $NETNS"
   "$ROOT/scripts/libvirtd-netns.sh" start "$NETNS"
   IN=(ip netns exec "$NETNS")
+  STARTED_NETNS="$NETNS"
 fi
 
 if [ "${1:-}" = "--destroy" ]; then
   say "destroying the quickstart lab"
   (cd "$LAB_DIR" && "${IN[@]}" vmdestroy -f)
-  [ ${#IN[@]} -eq 0 ] || "$ROOT/scripts/libvirtd-netns.sh" stop "$NETNS"
+  # Stops libvirtd only if it runs in the demo's own namespace (started by this script).
+  if [ "${RUNNING_NS:-}" = "$NETNS" ] || [ -n "$STARTED_NETNS" ]; then
+    "$ROOT/scripts/libvirtd-netns.sh" stop "$NETNS"
+  fi
   exit 0
 fi
 
@@ -56,4 +76,4 @@ say "vmlab exec all -- hostname"
 "${IN[@]}" vmlab exec all -- hostname
 say "vmup again (a no-op)"
 time "${IN[@]}" vmup
-say "done: the lab is up. 'ip netns exec $NETNS vmssh node1' for a shell (inside $LAB_DIR); '$0 --destroy' removes it"
+say "done: the lab is up. In $LAB_DIR: '${IN[*]:+${IN[*]} }vmssh node1' for a shell; '$0 --destroy' removes it"

@@ -65,6 +65,7 @@ providers::Capabilities VBoxProvider::capabilities() const {
   c.ssh_via_port_forward = true;
   c.private_networks = true;
   c.snapshots = false;
+  c.port_forwards = true;
   return c;
 }
 

@@ -289,6 +289,13 @@ bool up(cli::Lab& lab, const UpOptions& opts, Reporter& rep) {
   }
   ensure_keys(lab);
   lab.provider->check(lab.topo, lab.lab_id);
+  if (!lab.provider->capabilities().port_forwards)
+    for (const auto& n : p.nodes)
+      if (!lab.topo.find_node(n.node)->forwards.empty() && (n.create || n.start))
+        rep.event(n.node, "warning",
+                  fmt::format("warning: the {} provider does not forward ports yet; reach the "
+                              "guest's ports on its lab address instead",
+                              lab.topo.provider));
   if (std::any_of(p.nodes.begin(), p.nodes.end(), [](const auto& n) { return n.create || n.start; })) {
     rep.lab("preparing lab networks");
     lab.provider->prepare_lab(lab.topo, lab.lab_id);
