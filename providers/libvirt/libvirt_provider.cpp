@@ -1,5 +1,6 @@
 // The libvirt Provider: machine lifecycle over the seam in virt.hpp. Lab-wide networks are in
 // networks.cpp, storage in storage.cpp, the domain XML in domain_xml.cpp.
+#include "core/text_util.hpp"
 #include "providers/libvirt/libvirt_provider.hpp"
 
 #include <fmt/format.h>
@@ -174,15 +175,7 @@ class LibvirtProvider final : public Provider {
 
   std::string console_tail(const std::string& lab_id, const std::string& node, int lines) override {
     if (uri_.rfind("qemu:///", 0) != 0) return "";  // the log lives on another host
-    std::ifstream f(console_log_path(domain_name(lab_id, node)));
-    std::deque<std::string> tail;
-    for (std::string line; std::getline(f, line);) {
-      tail.push_back(line);
-      if (static_cast<int>(tail.size()) > lines) tail.pop_front();
-    }
-    std::string out;
-    for (const auto& l : tail) out += l + "\n";
-    return out;
+    return util::tail_lines(console_log_path(domain_name(lab_id, node)), lines);
   }
 
  private:

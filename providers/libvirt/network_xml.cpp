@@ -1,3 +1,4 @@
+#include "core/text_util.hpp"
 #include "providers/libvirt/network_xml.hpp"
 
 #include <fmt/format.h>
@@ -17,14 +18,7 @@ int prefix_of_mask(std::uint32_t mask) {
   return p;
 }
 
-std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+using util::fnv1a;
 
 constexpr std::uint32_t kMgmtFirst = (10u << 24) | (251u << 16);  // 10.251.0.0
 constexpr std::uint32_t kMgmtSlots = 4 * 256;                     // .. 10.254.255.0/24

@@ -1,3 +1,4 @@
+#include "core/text_util.hpp"
 #include "providers/virtualbox/vbox_provider.hpp"
 
 #include <fmt/format.h>
@@ -296,15 +297,7 @@ std::vector<MachineInfo> VBoxProvider::list(const std::string& lab_id) {
 
 std::string VBoxProvider::console_tail(const std::string& lab_id, const std::string& node,
                                        int lines) {
-  std::ifstream f(paths::console_log(lab_id, node));
-  std::deque<std::string> tail;
-  for (std::string line; std::getline(f, line);) {
-    tail.push_back(line);
-    if (static_cast<int>(tail.size()) > lines) tail.pop_front();
-  }
-  std::string out;
-  for (const auto& l : tail) out += l + "\n";
-  return out;
+  return util::tail_lines(paths::console_log(lab_id, node), lines);
 }
 
 }  // namespace vmlab::vbox

@@ -1,6 +1,9 @@
 #include "cli/lab.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+
+#include "core/log.hpp"
 
 #include "config/load.hpp"
 
@@ -18,6 +21,16 @@ Lab open_lab(const GlobalOptions& g) {
   auto rec = lab.store->get();
   lab.lab_id = rec.lab_id.empty() ? state::make_lab_id(lab.topo.name, lab.topo.project_dir)
                                   : rec.lab_id;
+  // A lab that exists keeps the provider it was made with (as Vagrant does), unless the
+  // provider is overridden explicitly (--provider, VMLAB_PROVIDER).
+  const char* env_provider = std::getenv("VMLAB_PROVIDER");
+  const bool has_machines = std::any_of(rec.machines.begin(), rec.machines.end(),
+                                        [](const auto& m) { return m.second.created; });
+  if (g.provider.empty() && !(env_provider && *env_provider) && has_machines &&
+      !rec.provider.empty() && rec.provider != lab.topo.provider) {
+    log::info("lab", "lab {} was created with the {} provider; using it", lab.lab_id, rec.provider);
+    lab.topo.provider = rec.provider;
+  }
   lab.provider = providers::make_provider(lab.topo.provider, lab.topo);
   return lab;
 }

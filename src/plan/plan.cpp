@@ -1,3 +1,4 @@
+#include "core/text_util.hpp"
 #include "plan/plan.hpp"
 
 #include <fmt/format.h>
@@ -12,13 +13,7 @@ namespace vmlab::plan {
 namespace {
 
 std::uint64_t fnv1a(std::uint64_t h, const std::string& s) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  h ^= 0xff;  // field separator
-  h *= 1099511628211ULL;
-  return h;
+  return util::fnv1a("\xff", util::fnv1a(s, h));  // 0xff separates fields
 }
 
 std::string file_content(const std::filesystem::path& p) {

@@ -1,5 +1,6 @@
 // The seed's facts: MACs, NICs, /etc/hosts and the NoCloud files (meta-data, user-data,
 // network-config, vmlab/*). Pure functions of their inputs.
+#include "core/text_util.hpp"
 #include "seed/seed.hpp"
 
 #include <fmt/format.h>
@@ -9,14 +10,7 @@
 namespace vmlab::seed {
 namespace {
 
-std::uint64_t fnv1a(const std::string& s) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
+using util::fnv1a;
 
 std::string meta_data(const providers::MachineSpec& spec) {
   return fmt::format("instance-id: {}\nlocal-hostname: {}\n",

@@ -1,3 +1,4 @@
+#include "core/text_util.hpp"
 #include "state/state.hpp"
 
 #include <fcntl.h>
@@ -88,11 +89,7 @@ LabRecord Store::get() const {
 }
 
 std::string make_lab_id(const std::string& lab_name, const fs::path& project_dir) {
-  std::uint64_t h = 1469598103934665603ULL;  // FNV-1a 64
-  for (unsigned char c : fs::absolute(project_dir).lexically_normal().string()) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
+  const auto h = util::fnv1a(fs::absolute(project_dir).lexically_normal().string());
   return fmt::format("{}-{:06x}", lab_name, h & 0xffffff);
 }
 

@@ -108,3 +108,24 @@ e2e_wait_ssh() {
   done
   e2e_fail "no ssh on 127.0.0.1:$port (netns $E2E_NETNS) within ${timeout} s"
 }
+
+# e2e_purge_lab LABNAME: removes what an earlier, killed run of this test left in libvirt:
+# domains, networks and pool volumes named "vmlab-LABNAME-*" (the test's own lab name; the
+# 6-hex suffix differs per run because each run has a fresh project directory).
+e2e_purge_lab() {
+  local v="virsh -q -c qemu:///system" x
+  for x in $(in_ns $v list --all --name | grep "^vmlab-$1-" || true); do
+    e2e_log "purging leftover domain $x"
+    in_ns $v destroy "$x" >/dev/null 2>&1 || true
+    in_ns $v undefine "$x" >/dev/null 2>&1 || true
+  done
+  for x in $(in_ns $v net-list --all --name | grep "^vmlab-$1-" || true); do
+    e2e_log "purging leftover network $x"
+    in_ns $v net-destroy "$x" >/dev/null 2>&1 || true
+    in_ns $v net-undefine "$x" >/dev/null 2>&1 || true
+  done
+  for x in $(in_ns $v vol-list vmlab 2>/dev/null | awk '{print $1}' | grep "^vmlab-$1-" || true); do
+    e2e_log "purging leftover volume $x"
+    in_ns $v vol-delete --pool vmlab "$x" >/dev/null 2>&1 || true
+  done
+}

@@ -11,6 +11,7 @@ e2e_setup vmlab-e2e
 e2e_log "building (or reusing) the debian-12-cloud box (about a minute from a cold cache)"
 DEB_BOX="$("$E2E_SOURCE_DIR/boxes/build-debian-box.sh" | tail -n1)" \
   || e2e_fail "boxes/build-debian-box.sh failed"
+e2e_purge_lab e2eci
 e2e_add_box debian-12-cloud "$DEB_BOX"
 P="$E2E_TMP/project"
 cd "$P"

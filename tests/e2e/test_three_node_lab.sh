@@ -14,6 +14,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_setup vmlab-e2e
+e2e_purge_lab e2e3
 e2e_add_box vmlab-tiny "$E2E_TINY_BOX"
 P="$E2E_TMP/project"
 cd "$P"

@@ -165,6 +165,12 @@ done
 assert_eq 4 "$(tr ' ' '\n' <<<"$PORTS" | grep -c . | tr -d ' ')" "$SIMTAG: SSH ports"
 assert_eq 4 "$(tr ' ' '\n' <<<"$PORTS" | grep . | sort -u | wc -l | tr -d ' ')" "$SIMTAG: distinct SSH ports ($PORTS)"
 assert_eq 4 "$(wc -w <<<"$(alive_guests)" | tr -d ' ')" "$SIMTAG: guest sshds alive after up"
+if command -v ss >/dev/null; then  # the guests listen on 127.0.0.1 only, like the NAT forward
+  for p in $PORTS; do
+    assert_eq "127.0.0.1:$p" "$(ss -Hltn "sport = :$p" | awk '{print $4}' | sort -u | tr '\n' ' ' | sed 's/ $//')" \
+      "$SIMTAG: listening sockets on port $p"
+  done
+fi
 say "lab $LAB_ID up in ${UP_TIME}s: 4 nodes running, SSH on 127.0.0.1 ports $PORTS"
 
 # The clonevm calls overlapped (the simulator logs START/END of every call with its pid).
