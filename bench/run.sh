@@ -15,6 +15,7 @@ BUILD="${1:-${BUILD:-$REPO/build}}"
 BUILD="$(cd "$BUILD" && pwd)"
 RUNS="${BENCH_RUNS:-10}"
 COLD_ROUNDS="${BENCH_COLD_ROUNDS:-2}"
+ATTEMPTS="${BENCH_ATTEMPTS:-6}"  # tries per cold `up` (see cold_up)
 RESULTS="${BENCH_RESULTS:-$BENCH_DIR/RESULTS.md}"
 NS=vmlab-e2e
 # A box name of our own: `vmlab box remove NAME` (the e2e teardown) deletes every
@@ -113,11 +114,11 @@ wall() {
 # (common-channel.c:705): `!channel->sent_close'", upstream mkj/dropbear#321, fixed in
 # 2024.86); vmlab then reports "exec request failed: Failed waiting for channel success".
 # Such a run is counted in FLAKES (its log and the consoles are kept), the lab destroyed and
-# the run repeated (at most 3 attempts). Any other failure fails the run.
+# the run repeated (at most ATTEMPTS tries). Any other failure fails the run.
 FLAKES=0 WARM_FLAKES=0
 cold_up() {
   local var="$1" log="$2" attempt f
-  for attempt in 1 2 3; do
+  for ((attempt = 1; attempt <= ATTEMPTS; attempt++)); do
     wall_try "$@" && return 0
     grep -q "exec request failed" "$log" || { cat "$log" >&2; save_consoles; e2e_fail "'${*:3}' failed, log above"; }
     FLAKES=$((FLAKES + 1))
@@ -129,7 +130,7 @@ cold_up() {
     bench_log "$var: dropbear exec failure (attempt $attempt, log kept), destroying and repeating"
     in_ns "$VMLAB" destroy -f >/dev/null 2>&1
   done
-  e2e_fail "$var: 3 attempts failed"
+  e2e_fail "$var: $ATTEMPTS attempts failed"
 }
 # median VAR CMD: median wall seconds of RUNS runs of CMD (a command line without shell
 # syntax) in the netns, one warm-up run; hyperfine when installed. A failing run fails.
@@ -208,7 +209,13 @@ median vmssh "vmssh node1 -c true"
 median sysssh "ssh -F $E2E_TMP/ssh_config node1 true"
 median exec_all "vmlab exec all -- true"
 median vmssh3 "$BIN/vmssh3"
-PROV="$(in_ns "$VMLAB" provision 2>&1)"
+for ((attempt = 1; ; attempt++)); do  # a check that the steps run; dropbear: see cold_up
+  if PROV="$(in_ns "$VMLAB" provision 2>&1)"; then break; fi
+  grep -q "exec request failed" <<<"$PROV" && [ "$attempt" -lt "$ATTEMPTS" ] \
+    || { echo "$PROV" >&2; e2e_fail "vmlab provision failed"; }
+  WARM_FLAKES=$((WARM_FLAKES + 1))
+  bench_log "provision: dropbear exec failure (attempt $attempt); repeating"
+done
 assert_contains "$PROV" "bench-hello-from-node2" "provision output"
 median provision "vmprovision"
 

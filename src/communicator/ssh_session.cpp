@@ -1,5 +1,7 @@
 #include "communicator/ssh_session.hpp"
 
+#include <thread>
+
 #include "communicator/command.hpp"
 #include "communicator/detail/run.hpp"
 #include "core/error.hpp"
@@ -48,10 +50,18 @@ int SshSession::exec(const std::string& cmd, const ExecOptions& opts) {
   const SshTarget& t = target();
   std::string wire = compose_command(cmd, opts, t.user);
   std::string shown = display_command(cmd, opts, t.user);
-  impl_->ensure_connected(t);
-  auto r = detail::run_sync(impl_->io, impl_->s->exec(wire, shown, opts));
-  if (!r.ok()) throw SshError(r.failure.message);
-  return *r.value;
+  // A refused channel or exec request (ChannelFailed) means the command never started, so
+  // it is safe to try again on a fresh connection; seen intermittently with dropbear under
+  // load right after another channel closed.
+  for (int attempt = 1;; ++attempt) {
+    impl_->ensure_connected(t);
+    auto r = detail::run_sync(impl_->io, impl_->s->exec(wire, shown, opts));
+    if (r.ok()) return *r.value;
+    if (r.failure.kind != FailureKind::ChannelFailed || attempt == 3)
+      throw SshError(r.failure.message);
+    log::debug("ssh", "{}: {}; retrying ({} of 3)", t.label, r.failure.message, attempt + 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300 * attempt));
+  }
 }
 
 void SshSession::upload(const std::filesystem::path& local, const std::string& remote,
