@@ -121,7 +121,10 @@ FLAKES=0 WARM_FLAKES=0
 cold_up() {
   local var="$1" log="$2" attempt f total=0
   for ((attempt = 1; attempt <= ATTEMPTS; attempt++)); do
-    if wall_try "$var" "$log" "${@:3}"; then
+    local ok=""
+    wall_try "$var" "$log" "${@:3}" && ok=1
+    cat "$log" >> "${log%.log}.all.log"  # every run's output, for check_up
+    if [ -n "$ok" ]; then
       R[$var]="$(awk -v a="$total" -v b="${R[$var]}" 'BEGIN { printf "%.3f", a + b }')"
       [ "$attempt" = 1 ] || bench_log "$var: ${R[$var]} s in $attempt runs"
       return 0
@@ -178,9 +181,9 @@ OTHERS_START="$(others)"
 
 # ---- cold up: default parallelism vs VMLAB_PARALLEL=1, alternating, destroy in between ----
 PAR=() SER=() SEQ=()
-check_up() {  # LOG: 3 running nodes, each step ran
+check_up() {  # LOG: 3 running nodes, node3's step ran (in one of the runs)
   [ "$(running_count)" = 3 ] || e2e_fail "after up: not 3 running nodes: $(in_ns "$VMLAB" status)"
-  grep -q "bench-hello-from-node3" "$1" || { cat "$1"; e2e_fail "up did not run node3's step"; }
+  grep -q "bench-hello-from-node3" "${1%.log}.all.log" || { cat "${1%.log}.all.log"; e2e_fail "up did not run node3's step"; }
 }
 for ((round = 1; round <= COLD_ROUNDS; round++)); do
   [ "$round" = 1 ] || wall "destroy_running_q$round" "$LOGS/destroy_q_$round.log" "$VMLAB" destroy -f
@@ -223,7 +226,21 @@ for ((attempt = 1; ; attempt++)); do  # a check that the steps run; dropbear: se
   bench_log "provision: dropbear exec failure (attempt $attempt); repeating"
 done
 assert_contains "$PROV" "bench-hello-from-node2" "provision output"
-median provision "vmprovision"
+# vmprovision: upload + exec on one connection per node, which hits the dropbear bug often
+# (see cold_up): the median of RUNS successful runs; the failed runs are counted, not timed.
+PROV_TIMES=() PROV_FAILS=0
+while [ "${#PROV_TIMES[@]}" -lt "$RUNS" ] && [ "$PROV_FAILS" -lt $((3 * RUNS)) ]; do
+  if wall_try provision_1 "$LOGS/provision_run.log" vmprovision 2>/dev/null; then
+    PROV_TIMES+=("${R[provision_1]}")
+  else
+    grep -q "exec request failed" "$LOGS/provision_run.log" \
+      || { cat "$LOGS/provision_run.log" >&2; e2e_fail "vmprovision failed"; }
+    PROV_FAILS=$((PROV_FAILS + 1))
+  fi
+done
+[ "${#PROV_TIMES[@]}" = "$RUNS" ] || e2e_fail "vmprovision: only ${#PROV_TIMES[@]} of $((${#PROV_TIMES[@]} + PROV_FAILS)) runs succeeded"
+R[provision]="$(med_of "${PROV_TIMES[@]}")" R[provision_sd]="-"
+bench_log "provision: median ${R[provision]} s of $RUNS successful runs ($PROV_FAILS failed)"
 
 # ---- halt, destroy ----
 wall halt "$LOGS/halt.log" vmhalt
@@ -256,7 +273,7 @@ TABLE="$(
   row exec_all "\`vmlab exec all -- true\` (median of $RUNS)" \
     "3 × sequential \`vmssh nodeX -c true\`: ${R[vmssh3]}" \
     "sequential / exec = **$(ratio "${R[vmssh3]}" "${R[exec_all]}")×** speed-up"
-  row provision "\`vmprovision\`, one echo step per node (median of $RUNS)" - -
+  row provision "\`vmprovision\`, one echo step per node (median of $RUNS successful; $PROV_FAILS failed)" - -
   row halt "\`vmhalt\` (once)" - -
   row destroy "\`vmdestroy -f\`, 3 halted (once)" - -
 )"
@@ -275,7 +292,7 @@ HF_VER="$(hyperfine --version 2>/dev/null || echo "not installed: date +%s%N loo
   echo "- libvirt: $VIRSH_VER (libvirtd in network namespace $NS)"
   echo "- QEMU: $QEMU_VER; domain type \`$DOMTYPE\` ($([ "$DOMTYPE" = kvm ] && echo KVM || echo TCG, no KVM))"
   echo "- vmlab: $("$VMLAB" --version 2>/dev/null | head -n1) ($VMLAB); timer: $HF_VER"
-  echo "- cold \`up\` runs that failed because the guest's dropbear died on the first exec (mkj/dropbear#321, see README) and were finished by running the same command again (time included): $FLAKES; warm medians repeated after a failed run: $WARM_FLAKES"
+  echo "- cold \`up\` runs that failed because the guest's dropbear died on an exec request (mkj/dropbear#321, see README) and were finished by running the same command again (time included): $FLAKES; warm medians repeated after a failed run: $WARM_FLAKES; failed \`vmprovision\` runs (not timed): $PROV_FAILS of $((RUNS + PROV_FAILS))"
   echo "- other domains running in the same libvirtd: $OTHERS_START at the start, $OTHERS_END at the end"
   echo "- \`vmstatus\` peak memory (max RSS): ${R[status_rss_mib]} MiB (Vagrant's \`status\`: 102.8 MiB, LAB-FACTS)"
   echo "- \`vmdestroy -f\` of 3 running nodes between the cold runs (s): $(for k in "${!R[@]}"; do case $k in destroy_running_*) echo -n "${R[$k]} ";; esac; done)"
@@ -291,9 +308,9 @@ HF_VER="$(hyperfine --version 2>/dev/null || echo "not installed: date +%s%N loo
   echo
   echo "**Noise.** The machine is a $(nproc)-core box shared with builds and with other engineers'"
   echo "e2e tests (the same libvirtd); the load average above shows how busy it was. Guests run"
-  echo "under ${DOMTYPE^^}, so boot-bound numbers (cold \`up\`, \`halt\`) move by several seconds"
-  echo "between runs; the cold runs alternate parallel and serial so that a load burst hits both"
-  echo "sides. Sub-second medians are more stable, but a single compile on the other core can"
+  echo "under $([ "$DOMTYPE" = kvm ] && echo KVM || echo "TCG (no KVM)"), so boot-bound numbers (cold \`up\`, \`halt\`) move by several seconds"
+  echo "between runs; each cold round runs default, \`VMLAB_PARALLEL=1\` and sequential back to"
+  echo "back (this run: $COLD_ROUNDS round(s)). Sub-second medians are more stable, but a single compile on the other core can"
   echo "shift them by tens of percent: compare ratios from the same run, not absolute values"
   echo "across runs."
   echo

@@ -1,4 +1,6 @@
 #include "core/text_util.hpp"
+
+#include <regex>
 #include "providers/virtualbox/vbox_provider.hpp"
 
 #include <fmt/format.h>
@@ -285,10 +287,15 @@ std::vector<MachineInfo> VBoxProvider::list(const std::string& lab_id) {
   for (const auto& v : parse_list_vms(call(argv::list("vms")))) {
     if (v.name.rfind(prefix, 0) != 0) continue;
     std::string node = v.name.substr(prefix.size());
-    if (!topo_.nodes.empty() && !topo_.find_node(node)) continue;  // another lab's prefix
+    // Another lab whose name starts like this one's id ("<id>-x-<6 hex>-node"); machines of
+    // nodes removed from the Vmfile stay listed so that destroy removes them.
+    if (!topo_.find_node(node) && std::regex_match(node, std::regex(".*-[0-9a-f]{6}-.+")))
+      continue;
     auto i = info(v.name);
     if (!i) continue;  // removed meanwhile
-    MachineInfo m{node, state_of(vmstate(*i)), std::nullopt};
+    // A clone left half-made by a crash is "not created": the next create() rebuilds it.
+    MachineInfo m{node, complete(*i) ? state_of(vmstate(*i)) : MachineState::NotCreated,
+                  std::nullopt};
     if (auto r = ssh_rule(*i)) m.ssh = providers::SshEndpoint{r->host_ip, r->host_port};
     out.push_back(std::move(m));
   }

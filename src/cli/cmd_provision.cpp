@@ -3,6 +3,7 @@
 #include "cli/command.hpp"
 #include "cli/lab.hpp"
 #include "executor/lab_ops.hpp"
+#include "plan/plan.hpp"
 
 namespace vmlab::cli {
 
@@ -17,6 +18,7 @@ void add_provision(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--json", o->json, "one JSON event per line");
   cmd->callback([&g, o] {
     Lab lab = open_lab(g);
+    plan::check_selection(lab.topo, o->nodes);  // a typo is reported before waiting for the lock
     executor::LockedLab locked(lab);
     executor::Reporter rep(o->json, executor::node_names(lab.topo));
     executor::UpOptions opts;

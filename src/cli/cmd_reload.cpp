@@ -2,6 +2,7 @@
 #include "cli/command.hpp"
 #include "cli/lab.hpp"
 #include "executor/lab_ops.hpp"
+#include "plan/plan.hpp"
 
 namespace vmlab::cli {
 
@@ -16,6 +17,7 @@ void add_reload(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--json", o->json, "one JSON event per line");
   cmd->callback([&g, o] {
     Lab lab = open_lab(g);
+    plan::check_selection(lab.topo, o->nodes);  // before anything is stopped
     executor::LockedLab locked(lab);
     executor::Reporter rep(o->json, executor::node_names(lab.topo));
     if (!executor::halt(lab, o->nodes, false, rep)) {

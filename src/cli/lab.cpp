@@ -38,11 +38,20 @@ Lab open_lab(const GlobalOptions& g) {
 std::map<std::string, providers::MachineInfo> Lab::live(bool save) {
   std::map<std::string, providers::MachineInfo> out;
   for (auto& m : provider->list(lab_id)) out[m.name] = m;
+  auto exists = [&](const std::string& n) {
+    auto it = out.find(n);
+    return it != out.end() && it->second.state != providers::MachineState::NotCreated;
+  };
   auto rec = store->get();
   bool changed = false;
   for (auto& [name, m] : rec.machines) {
-    if (m.created && !out.count(name)) {
-      m = state::MachineRecord{};  // deleted behind our back: forget it entirely
+    if (!exists(name)) {
+      if (m.created || !m.steps.empty() || m.provisioned) {
+        m = state::MachineRecord{};  // deleted behind our back: forget it entirely
+        changed = true;
+      }
+    } else if (!m.created) {
+      m.created = true;  // exists (e.g. a crash came between create and the record update)
       changed = true;
     }
   }

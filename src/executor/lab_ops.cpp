@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -67,12 +68,17 @@ bool halt(cli::Lab& lab, const std::vector<std::string>& nodes, bool force, Repo
     lab.provider->stop(lab.lab_id, node, force, grace);
     rep.event(node, "stopped", "stopped");
   });
-  return report_failures(rep, "halt", failures);
+  if (!report_failures(rep, "halt", failures)) return false;
+  rep.summary(true, {fmt::format("lab {}: {} node(s) stopped", lab.topo.name, todo.size())});
+  return true;
 }
 
 bool destroy(cli::Lab& lab, Reporter& rep) {
-  std::vector<std::string> todo;
-  for (const auto& m : lab.provider->list(lab.lab_id)) todo.push_back(m.name);
+  // Every listed machine (also of nodes no longer in the Vmfile) and every node of the Vmfile:
+  // destroy() is idempotent and also removes what a create() cut short left behind.
+  std::vector<std::string> todo = node_names(lab.topo);
+  for (const auto& m : lab.provider->list(lab.lab_id))
+    if (std::find(todo.begin(), todo.end(), m.name) == todo.end()) todo.push_back(m.name);
   auto failures = parallel_for(todo, default_parallelism(), [&](const std::string& node) {
     rep.event(node, "destroying", "destroying");
     lab.provider->destroy(lab.lab_id, node);
@@ -86,7 +92,7 @@ bool destroy(cli::Lab& lab, Reporter& rep) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec))
     if (entry.path().filename() != filenames::kLockFile) fs::remove_all(entry.path(), ec);
-  rep.lab(fmt::format("lab {} destroyed", lab.topo.name));
+  rep.summary(true, {fmt::format("lab {} destroyed", lab.topo.name)});
   return true;
 }
 

@@ -44,7 +44,7 @@ double since(Clock::time_point t) {
 class UpRun {
  public:
   UpRun(cli::Lab& lab, const plan::Plan& p, Reporter& rep)
-      : lab_(lab), plan_(p), rep_(rep), slots_(static_cast<std::ptrdiff_t>(default_parallelism())) {}
+      : lab_(lab), plan_(p), rep_(rep), slots_(static_cast<std::ptrdiff_t>(std::min<size_t>(default_parallelism(), 256))) {}
 
   bool run() {
     settle_outside_plan();
@@ -66,7 +66,8 @@ class UpRun {
     for (const auto& node : lab_.topo.nodes) {
       if (planned.count(node.name)) continue;
       auto r = rec.machines.find(node.name);
-      const bool prov = r != rec.machines.end() && r->second.provisioned;
+      bool prov = r != rec.machines.end();
+      for (const auto& s : node.provision) prov = prov && r->second.steps.count(s.name);
       dag_.set(node.name, prov ? Settle::Done : Settle::Failed,
                "is not part of this run and has not been provisioned");
       for (const auto& s : node.provision) {
@@ -196,6 +197,7 @@ class UpRun {
           rep_.event(node.name, "step-wait", fmt::format("{}: waiting for {}", step.name, edges));
           std::string reason;
           if (!dag_.wait(step.after, reason)) {
+            check_cancel();  // interrupted while waiting: reported as an interruption
             fail(node.name, fmt::format("step {} not run: it {}", step.name, reason), {});
             settle_rest(node, step_i, fmt::format("was blocked ({})", reason));
             return;
@@ -284,7 +286,7 @@ bool up(cli::Lab& lab, const UpOptions& opts, Reporter& rep) {
   if (!opts.provision)
     for (auto& n : p.nodes) n.steps.clear();
   if (p.nothing_to_do()) {
-    rep.lab(fmt::format("lab {} is up: nothing to do", lab.topo.name));
+    rep.summary(true, {fmt::format("lab {} is up: nothing to do", lab.topo.name)});
     return true;
   }
   ensure_keys(lab);

@@ -109,6 +109,12 @@ void write_iso(const std::filesystem::path& out,
   std::filesystem::path tmp = out;
   tmp += ".tmp-" + std::to_string(getpid());
   {
+    // The seed holds the machine's host private key: owner-only from the first byte.
+    {
+      std::ofstream touch(tmp, std::ios::binary | std::ios::trunc);
+    }
+    std::filesystem::permissions(tmp, std::filesystem::perms::owner_read |
+                                          std::filesystem::perms::owner_write);
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (!f) throw Error("cannot write {}: {}", tmp.string(), strerror(errno));
     unsigned char block[2048];
