@@ -1,5 +1,6 @@
 // `vmlab ssh-config [NODE...]`: an OpenSSH client config for the running nodes that any tool
-// can use (`ssh -F <(vmlab ssh-config) node1`), with the lab key and pinned host keys.
+// can use (`vmlab ssh-config > cfg; ssh -F cfg node1`; OpenSSH cannot read -F from a pipe),
+// with the lab key and pinned host keys.
 #include <fmt/format.h>
 
 #include "cli/command.hpp"

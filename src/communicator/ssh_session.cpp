@@ -1,7 +1,5 @@
 #include "communicator/ssh_session.hpp"
 
-#include <thread>
-
 #include "communicator/command.hpp"
 #include "communicator/detail/run.hpp"
 #include "core/error.hpp"
@@ -50,18 +48,10 @@ int SshSession::exec(const std::string& cmd, const ExecOptions& opts) {
   const SshTarget& t = target();
   std::string wire = compose_command(cmd, opts, t.user);
   std::string shown = display_command(cmd, opts, t.user);
-  // A refused channel or exec request (ChannelFailed) means the command never started, so
-  // it is safe to try again on a fresh connection; seen intermittently with dropbear under
-  // load right after another channel closed.
-  for (int attempt = 1;; ++attempt) {
-    impl_->ensure_connected(t);
-    auto r = detail::run_sync(impl_->io, impl_->s->exec(wire, shown, opts));
-    if (r.ok()) return *r.value;
-    if (r.failure.kind != FailureKind::ChannelFailed || attempt == 3)
-      throw SshError(r.failure.message);
-    log::debug("ssh", "{}: {}; retrying ({} of 3)", t.label, r.failure.message, attempt + 1);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300 * attempt));
-  }
+  impl_->ensure_connected(t);
+  auto r = detail::run_sync(impl_->io, impl_->s->exec(wire, shown, opts));
+  if (!r.ok()) throw SshError(r.failure.message);
+  return *r.value;
 }
 
 void SshSession::upload(const std::filesystem::path& local, const std::string& remote,
@@ -69,6 +59,11 @@ void SshSession::upload(const std::filesystem::path& local, const std::string& r
   impl_->ensure_connected(target());
   auto f = detail::run_sync(impl_->io, impl_->s->upload(local, remote, mode));
   if (f) throw SshError(f->message);
+  // Dropbear 2022.83 (Debian 12, and our test box) can kill a connection whose next channel
+  // request races with the exit of the SFTP server child (mkj/dropbear#321, fixed in
+  // 2024.86): the exec after an upload then fails with "Failed waiting for channel success",
+  // possibly after the command started. The next call uses a fresh connection instead.
+  detail::run_sync(impl_->io, impl_->s->disconnect());
 }
 
 SshSession wait_ready(const SshTarget& target, std::chrono::steady_clock::time_point deadline,
