@@ -11,6 +11,7 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+. "$HERE/lib-chroot.sh"
 CACHE="${VMLAB_CACHE:-/var/cache/vmlab}"
 OUT="${1:-$CACHE/boxes/debian-12-cloud}"
 WORK="$CACHE/debian-build"
@@ -32,7 +33,7 @@ fi
 TINY="$("$HERE/build-tiny-box.sh" "$CACHE/boxes/vmlab-tiny" | tail -n1)"
 KVER="$(file -bL "$TINY/vmlinuz" | grep -o 'version [^ ]*' | cut -d' ' -f2)"
 [ -d "/lib/modules/$KVER" ] || die "no /lib/modules/$KVER for the tiny box's kernel"
-STAMP="$( (cat "$HERE/build-debian-box.sh" "$TINY/.stamp"; echo "$MIRROR $DISK_SIZE") | sha256sum | cut -d' ' -f1)"
+STAMP="$( (cat "$HERE/build-debian-box.sh" "$HERE/lib-chroot.sh" "$TINY/.stamp"; echo "$MIRROR $DISK_SIZE") | sha256sum | cut -d' ' -f1)"
 
 mkdir -p "$(dirname "$OUT")" "$WORK/debs" "$WORK/archives/partial"
 exec 9>"$OUT.lock"
@@ -44,13 +45,7 @@ fi
 START=$(date +%s)
 TMP="$(mktemp -d "$OUT.build.XXXXXX")"
 ROOT="$TMP/rootfs"
-unmount_all() {
-  local m
-  for m in var/cache/apt/archives dev/pts dev sys proc; do
-    mountpoint -q "$ROOT/$m" 2>/dev/null && umount "$ROOT/$m"
-  done
-  return 0
-}
+unmount_all() { chroot_umount "$ROOT"; }
 cleanup() {  # never rm -rf through a bind mount of the host's /dev or /sys
   unmount_all
   if grep -q " $ROOT/" /proc/mounts; then echo "build-debian-box: left $TMP (still mounted)" >&2
@@ -74,19 +69,17 @@ else
   # dependency python3-cffi-backend-api-min. resolv.conf is copied in (resolved's symlink is
   # dead inside a chroot); services are kept from starting by policy-rc.d.
   note "apt-get install cloud-init (in the chroot)"
-  mount -t proc proc "$ROOT/proc"; mount --bind /sys "$ROOT/sys"; mount --bind /dev "$ROOT/dev"
-  mount --bind /dev/pts "$ROOT/dev/pts"; mount --bind "$WORK/archives" "$ROOT/var/cache/apt/archives"
-  rm -f "$ROOT/etc/resolv.conf"; cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
-  printf '#!/bin/sh\nexit 101\n' >"$ROOT/usr/sbin/policy-rc.d"; chmod 0755 "$ROOT/usr/sbin/policy-rc.d"
+  chroot_mount "$ROOT" "$WORK/archives"
+  chroot_apt_begin "$ROOT"
   cat >"$ROOT/etc/apt/sources.list" <<SOURCES
 deb $MIRROR $SUITE main
 deb $MIRROR $SUITE-updates main
 SOURCES
-  chroot "$ROOT" /usr/bin/env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 sh -c \
+  chroot_run "$ROOT" sh -c \
     'apt-get update -qq && apt-get install -y -qq --no-install-recommends cloud-init' \
     >"$TMP/apt.log" 2>&1 || { tail -n 30 "$TMP/apt.log" >&2; die "apt-get install cloud-init failed"; }
   unmount_all  # before any cleaning: the bind-mounted archives are the .deb cache
-  rm -f "$ROOT/usr/sbin/policy-rc.d" "$ROOT/etc/resolv.conf"
+  chroot_apt_end "$ROOT"
   rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/*.bin
   rm -f "$WORK"/base-*.tar
   tar -C "$ROOT" --numeric-owner -cpf "$BASE_TAR.tmp" . && mv "$BASE_TAR.tmp" "$BASE_TAR"
