@@ -1,8 +1,8 @@
 // vmlab: one binary, many names. `vmup` == `vmlab up`, `vmssh` == `vmlab ssh`, ...
 // The only top-level catch: prints "vmlab: error: ..." and picks the exit code.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -12,6 +12,7 @@
 #include "config/load.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/settings.hpp"
 
 namespace {
 
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("vmlab ") + VMLAB_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
+  app.footer(vmlab::settings::help_text());  // the environment variables vmlab reads
   vmlab::cli::GlobalOptions g;
   if (auto dd = std::find(args.begin(), args.end(), "--"); dd != args.end()) {
     g.after_dashes.assign(dd + 1, args.end());

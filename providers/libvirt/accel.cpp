@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "core/settings.hpp"
 
 namespace vmlab::providers::libvirt {
 namespace {
@@ -126,8 +127,8 @@ Accel probe_kvm(std::chrono::milliseconds timeout) {
 }
 
 std::string domain_type_for(const std::string& uri) {
-  if (const char* env = std::getenv("VMLAB_ACCEL"); env && *env) {
-    std::string v = env;
+  if (auto env = settings::value("VMLAB_ACCEL")) {
+    const std::string& v = *env;
     if (v == "kvm") return "kvm";
     if (v == "tcg") return "qemu";
     log::warn("accel", "ignoring VMLAB_ACCEL={} (expected kvm or tcg)", v);

@@ -1,6 +1,5 @@
 // The libvirt Provider: machine lifecycle over the seam in virt.hpp. Lab-wide networks are in
 // networks.cpp, storage in storage.cpp, the domain XML in domain_xml.cpp.
-#include "core/text_util.hpp"
 #include "providers/libvirt/libvirt_provider.hpp"
 
 #include <fmt/format.h>
@@ -14,6 +13,8 @@
 
 #include "boxes/box.hpp"
 #include "core/log.hpp"
+#include "core/settings.hpp"
+#include "core/text_util.hpp"
 #include "providers/libvirt/accel.hpp"
 #include "providers/libvirt/domain_xml.hpp"
 #include "providers/libvirt/networks.hpp"
@@ -33,17 +34,12 @@ T take(Result<T> r) {
   return std::move(r.value());
 }
 
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
 std::string domain_name(const std::string& lab_id, const std::string& node) {
   return lv::networks::prefix(lab_id) + node;
 }
 
 std::string console_log_path(const std::string& domain) {
-  return env_or("VMLAB_LIBVIRT_LOG_DIR", "/var/log/libvirt/qemu") + "/" + domain + "-console.log";
+  return settings::text("VMLAB_LIBVIRT_LOG_DIR") + "/" + domain + "-console.log";
 }
 
 MachineState to_state(int s) {
@@ -233,7 +229,7 @@ void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress
   d.pool = lv::storage::kPoolName;
   d.disk_volume = name + ".qcow2";
   d.seed_volume = name + "-seed.iso";
-  d.disk_cache = env_or("VMLAB_DISK_CACHE", "writeback");
+  d.disk_cache = settings::text("VMLAB_DISK_CACHE");
   for (const auto& n : nics)
     d.nics.push_back({n.mac, n.network == "mgmt" ? lv::networks::mgmt_name(spec.lab_id)
                                                  : lv::networks::lab_name(spec.lab_id, n.network)});
@@ -247,7 +243,7 @@ void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress
 
 std::string libvirt_uri(const std::string& topo_uri) {
   if (!topo_uri.empty()) return topo_uri;
-  return env_or("VMLAB_LIBVIRT_URI", "qemu:///system");
+  return settings::text("VMLAB_LIBVIRT_URI");
 }
 
 std::unique_ptr<Provider> make_libvirt_provider(const config::Topology& topo) {

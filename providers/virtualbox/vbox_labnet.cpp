@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/log.hpp"
+#include "core/settings.hpp"
 #include "providers/virtualbox/vbox_flock.hpp"
 #include "providers/virtualbox/vbox_paths.hpp"
 #include "providers/virtualbox/vbox_ranges.hpp"
@@ -114,7 +115,7 @@ Result<LabNetwork> make_hostonlynet(const VBoxManage& vbm, const config::Network
 }  // namespace
 
 bool use_hostonlynet(const Version& v) {
-  if (const char* e = std::getenv("VMLAB_VBOX_HOSTONLYNET"); e && *e) return std::string(e) == "1";
+  if (auto e = settings::flag("VMLAB_VBOX_HOSTONLYNET")) return *e;
 #ifdef __APPLE__
   return v.major >= 7;
 #else

@@ -6,14 +6,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/settings.hpp"
+
 namespace vmlab::vbox {
 namespace {
 
 std::uint32_t mask_of(int prefix) {
   return prefix == 0 ? 0 : (0xFFFFFFFFu << (32 - prefix));
 }
-
-constexpr const char* kDefaultConf = "/etc/vbox/networks.conf";
 
 }  // namespace
 
@@ -49,8 +49,7 @@ std::vector<Ipv4Range> parse_networks_conf(const std::string& text) {
 }
 
 std::vector<Ipv4Range> allowed_ranges() {
-  const char* env = std::getenv("VMLAB_VBOX_NETWORKS_CONF");
-  std::ifstream f(env && *env ? env : kDefaultConf);
+  std::ifstream f(settings::text("VMLAB_VBOX_NETWORKS_CONF"));
   std::vector<Ipv4Range> out;
   if (f) {
     std::stringstream ss;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "core/settings.hpp"
 
 namespace vmlab::vbox {
 namespace bp = boost::process;
@@ -71,8 +72,7 @@ bool is_lock_busy(const std::string& err) {
 }
 
 VBoxManage::VBoxManage() {
-  const char* env = std::getenv("VMLAB_VBOXMANAGE");
-  program_ = env && *env ? env : "VBoxManage";
+  program_ = settings::text("VMLAB_VBOXMANAGE");
 }
 
 Result<CallOutput> VBoxManage::run(const std::vector<std::string>& args) const {

@@ -11,6 +11,7 @@
 #include "config/stages.hpp"
 #include "config/text.hpp"
 #include "core/log.hpp"
+#include "core/settings.hpp"
 
 namespace vmlab::config {
 
@@ -21,8 +22,8 @@ std::string chosen_provider(const LoadOptions& opts) {
   std::string p = opts.provider;
   std::string from = "--provider";
   if (p.empty() && opts.use_env) {
-    if (const char* env = std::getenv("VMLAB_PROVIDER"); env && *env) {
-      p = env;
+    if (auto env = settings::value("VMLAB_PROVIDER")) {
+      p = *env;
       from = "VMLAB_PROVIDER";
     }
   }

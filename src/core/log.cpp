@@ -2,17 +2,16 @@
 
 #include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <mutex>
 #include <string>
+
+#include "core/settings.hpp"
 
 namespace vmlab::log {
 namespace {
 
 Level initial_level() {
-  const char* env = std::getenv("VMLAB_LOG");
-  if (!env) return Level::Warn;
-  std::string v = env;
+  const std::string v = settings::text("VMLAB_LOG");
   if (v == "debug") return Level::Debug;
   if (v == "info") return Level::Info;
   if (v == "error") return Level::Error;

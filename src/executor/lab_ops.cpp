@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "core/settings.hpp"
 #include "executor/parallel.hpp"
 #include "state/filenames.hpp"
 
@@ -30,11 +31,7 @@ std::vector<std::string> node_names(const config::Topology& topo) {
 namespace {
 
 std::chrono::seconds halt_grace() {
-  if (const char* v = std::getenv("VMLAB_HALT_TIMEOUT")) {
-    long s = std::strtol(v, nullptr, 10);
-    if (s >= 0) return std::chrono::seconds(s);
-  }
-  return std::chrono::seconds(60);
+  return settings::seconds("VMLAB_HALT_TIMEOUT", 0);  // 0: power off at once
 }
 
 bool report_failures(Reporter& rep, const std::string& what,

@@ -1,15 +1,11 @@
 #include "executor/parallel.hpp"
 
-#include <cstdlib>
+#include "core/settings.hpp"
 
 namespace vmlab::executor {
 
 size_t default_parallelism() {
-  if (const char* v = std::getenv("VMLAB_PARALLEL")) {
-    long n = std::strtol(v, nullptr, 10);
-    if (n > 0) return static_cast<size_t>(n);
-  }
-  return 4;
+  return static_cast<size_t>(settings::count("VMLAB_PARALLEL"));
 }
 
 }  // namespace vmlab::executor

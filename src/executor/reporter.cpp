@@ -7,12 +7,13 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "core/settings.hpp"
+
 namespace vmlab::executor {
 
 Reporter::Reporter(bool json, std::vector<std::string> node_names) {
   mode_ = json ? OutputMode::Json : (isatty(STDOUT_FILENO) ? OutputMode::Tty : OutputMode::Plain);
-  const char* nc = std::getenv("NO_COLOR");
-  color_ = mode_ == OutputMode::Tty && !(nc && *nc);
+  color_ = mode_ == OutputMode::Tty && !settings::value("NO_COLOR");
   int i = 0;
   for (const auto& n : node_names) {
     width_ = std::max(width_, n.size());

@@ -15,6 +15,7 @@
 #include "communicator/ssh_session.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/settings.hpp"
 #include "executor/access.hpp"
 #include "executor/cancel.hpp"
 #include "executor/dag.hpp"
@@ -28,14 +29,6 @@ namespace vmlab::executor {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::chrono::seconds env_seconds(const char* name, long def) {
-  if (const char* v = std::getenv(name)) {
-    long s = std::strtol(v, nullptr, 10);
-    if (s > 0) return std::chrono::seconds(s);
-  }
-  return std::chrono::seconds(def);
-}
 
 double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -141,7 +134,7 @@ class UpRun {
     if (!box || box->seed != "cloud-init") return;
     rep_.event(node.name, "cloud-init", "waiting for cloud-init to finish");
     communicator::ExecOptions eo;
-    eo.timeout = env_seconds("VMLAB_BOOT_TIMEOUT", 300);
+    eo.timeout = settings::seconds("VMLAB_BOOT_TIMEOUT");
     session.exec("command -v cloud-init >/dev/null 2>&1 || exit 0; cloud-init status --wait >/dev/null 2>&1; true", eo);
   }
 
@@ -184,7 +177,7 @@ class UpRun {
       std::optional<communicator::SshSession> session;
       if (np.create || np.start) {
         boot(np, node);
-        session.emplace(connect(node, env_seconds("VMLAB_BOOT_TIMEOUT", 300)));
+        session.emplace(connect(node, settings::seconds("VMLAB_BOOT_TIMEOUT")));
         wait_for_cloud_init(*session, node);
       }
       for (; step_i < node.provision.size(); ++step_i) {
@@ -204,7 +197,7 @@ class UpRun {
           }
         }
         check_cancel();
-        if (!session) session.emplace(connect(node, env_seconds("VMLAB_CONNECT_TIMEOUT", 60)));
+        if (!session) session.emplace(connect(node, settings::seconds("VMLAB_CONNECT_TIMEOUT")));
         rep_.event(node.name, "step-start", fmt::format("{}: running ({})", step.name, step.type),
                    {{"step", step.name}});
         const auto t0 = Clock::now();

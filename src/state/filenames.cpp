@@ -1,13 +1,13 @@
 #include "state/filenames.hpp"
 
-#include <cstdlib>
+#include "core/settings.hpp"
 
 namespace vmlab::filenames {
 
 fs::path data_dir() {
-  if (const char* v = std::getenv("VMLAB_HOME"); v && *v) return v;
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return fs::path(x) / "vmlab";
-  if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".local/share/vmlab";
+  if (auto v = settings::value("VMLAB_HOME")) return *v;
+  if (auto x = settings::value("XDG_DATA_HOME")) return fs::path(*x) / "vmlab";
+  if (auto h = settings::value("HOME")) return fs::path(*h) / ".local/share/vmlab";
   return "/var/lib/vmlab";
 }
 
