@@ -34,8 +34,11 @@ T take(Result<T> r) {
   return std::move(r.value());
 }
 
-std::string domain_name(const std::string& lab_id, const std::string& node) {
-  return lv::networks::prefix(lab_id) + node;
+std::string domain_name(const MachineRef& m) { return lv::networks::prefix(m.lab_id) + m.node; }
+
+seed::Input seed_input(const MachineSpec& s) {
+  return {s.ref.lab_id,         s.node->name,          s.keys.user, s.keys.authorized_key,
+          s.keys.host_key_private, s.keys.host_key_public, s.hosts_file};
 }
 
 std::string console_log_path(const std::string& domain) {
@@ -104,16 +107,15 @@ class LibvirtProvider final : public Provider {
 
   void create(const MachineSpec& spec, const ProgressFn& progress) override;
 
-  void start(const std::string& lab_id, const std::string& node) override {
-    auto dom = take(virt::find_domain(conn(), domain_name(lab_id, node)));
-    if (!dom) throw ProviderError(fmt::format("{}: machine is not created", node));
+  void start(const MachineRef& m) override {
+    auto dom = take(virt::find_domain(conn(m), domain_name(m)));
+    if (!dom) throw ProviderError(fmt::format("{}: machine is not created", m.node));
     if (is_active(take(virt::domain_state(dom.get())))) return;
     take(virt::start_domain(dom.get()));
   }
 
-  void stop(const std::string& lab_id, const std::string& node, bool force,
-            std::chrono::seconds grace) override {
-    auto dom = take(virt::find_domain(conn(), domain_name(lab_id, node)));
+  void stop(const MachineRef& m, bool force, std::chrono::seconds grace) override {
+    auto dom = take(virt::find_domain(conn(m), domain_name(m)));
     if (!dom || !is_active(take(virt::domain_state(dom.get())))) return;
     if (!force) {
       auto sent = virt::shutdown_domain(dom.get());
@@ -124,16 +126,16 @@ class LibvirtProvider final : public Provider {
           if (st.ok() && !is_active(st.value())) return;
           std::this_thread::sleep_for(std::chrono::milliseconds(200));
         }
-        log::info("libvirt", "{}: no shutdown after {}s, forcing", node, grace.count());
+        log::info("libvirt", "{}: no shutdown after {}s, forcing", m.node, grace.count());
       }
     }
     auto st = take(virt::domain_state(dom.get()));
     if (is_active(st)) take(virt::destroy_domain(dom.get()));
   }
 
-  void destroy(const std::string& lab_id, const std::string& node) override {
-    std::string name = domain_name(lab_id, node);
-    auto dom = take(virt::find_domain(conn(), name));
+  void destroy(const MachineRef& m) override {
+    std::string name = domain_name(m);
+    auto dom = take(virt::find_domain(conn(m), name));
     if (dom) {
       if (is_active(take(virt::domain_state(dom.get())))) take(virt::destroy_domain(dom.get()));
       take(virt::undefine_domain(dom.get()));
@@ -155,26 +157,50 @@ class LibvirtProvider final : public Provider {
     std::string prefix = lv::networks::prefix(lab_id);
     for (auto& d : take(virt::list_domains(conn()))) {
       if (virt::domain_name(d.get()).rfind(prefix, 0) != 0) continue;
-      auto meta = virt::domain_metadata(d.get(), lv::kMetadataNs);
-      if (!meta.ok()) continue;  // undefined meanwhile
-      auto m = lv::parse_metadata(meta.value());
-      if (!m || m->lab_id != lab_id) continue;  // another lab sharing the prefix
-      auto st = virt::domain_state(d.get());
-      MachineInfo info;
-      info.name = m->node;
-      info.state = st.ok() ? to_state(st.value()) : MachineState::Unknown;
-      if (!m->ssh_host.empty()) info.ssh = SshEndpoint{m->ssh_host, m->ssh_port};
-      out.push_back(std::move(info));
+      if (auto info = describe(d.get(), lab_id)) out.push_back(std::move(*info));
     }
     return out;
   }
 
-  std::string console_tail(const std::string& lab_id, const std::string& node, int lines) override {
+  MachineInfo info(const MachineRef& m) override {
+    auto dom = take(virt::find_domain(conn(m), domain_name(m)));
+    std::optional<MachineInfo> info;
+    if (dom) info = describe(dom.get(), m.lab_id);
+    if (!info) return MachineInfo{m.node, MachineState::NotCreated, std::nullopt};
+    return *info;
+  }
+
+  std::string console_tail(const MachineRef& m, int lines) override {
     if (uri_.rfind("qemu:///", 0) != 0) return "";  // the log lives on another host
-    return util::tail_lines(console_log_path(domain_name(lab_id, node)), lines);
+    return util::tail_lines(console_log_path(domain_name(m)), lines);
   }
 
  private:
+  // A domain of lab `lab_id` as MachineInfo; nullopt when it is not one of the lab's (another
+  // lab sharing the prefix) or was undefined meanwhile.
+  std::optional<MachineInfo> describe(virDomainPtr d, const std::string& lab_id) {
+    auto meta = virt::domain_metadata(d, lv::kMetadataNs);
+    if (!meta.ok()) return std::nullopt;  // undefined meanwhile
+    auto m = lv::parse_metadata(meta.value());
+    if (!m || m->lab_id != lab_id) return std::nullopt;
+    auto st = virt::domain_state(d);
+    MachineInfo info;
+    info.name = m->node;
+    info.state = st.ok() ? to_state(st.value()) : MachineState::Unknown;
+    if (!m->ssh_host.empty()) info.ssh = SshEndpoint{m->ssh_host, m->ssh_port};
+    return info;
+  }
+
+  // The connection for a machine: one hypervisor per provider today (MachineRef::host "" or
+  // this provider's URI).
+  virConnectPtr conn(const MachineRef& m) {
+    if (!m.host.empty() && m.host != uri_)
+      throw ProviderError(fmt::format("{}: lives on {}, but this lab's libvirt is {} (labs on "
+                                      "several hosts are not supported yet)",
+                                      m.node, m.host, uri_));
+    return conn();
+  }
+
   virConnectPtr conn() {
     std::lock_guard lock(mu_);
     if (!conn_) conn_ = connect(uri_);
@@ -188,8 +214,8 @@ class LibvirtProvider final : public Provider {
 
 void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress) {
   const config::Node& node = *spec.node;
-  std::string name = domain_name(spec.lab_id, node.name);
-  if (take(virt::find_domain(conn(), name))) return;
+  std::string name = domain_name(spec.ref);
+  if (take(virt::find_domain(conn(spec.ref), name))) return;
   auto say = [&](const std::string& msg) {
     if (progress) progress(node.name, msg);
   };
@@ -207,10 +233,10 @@ void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress
                                    mib * 1024 * 1024));
 
   say("writing seed");
-  auto nics = seed::nics_for(spec.lab_id, node);
+  auto nics = seed::nics_for(spec.ref.lab_id, node);
   auto iso =
       std::filesystem::temp_directory_path() / fmt::format("vmlab-seed-{}-{}.iso", name, getpid());
-  seed::write_iso(iso, seed::render_files(spec, nics));
+  seed::write_iso(iso, seed::render_files(seed_input(spec), nics));
   auto uploaded = lv::storage::upload_volume(conn(), pool.get(), name + "-seed.iso", iso);
   std::error_code ec;
   std::filesystem::remove(iso, ec);
@@ -219,7 +245,7 @@ void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress
   lv::DomainDef d;
   d.name = name;
   d.type = lv::domain_type_for(uri_);
-  d.lab_id = spec.lab_id;
+  d.lab_id = spec.ref.lab_id;
   d.node = node.name;
   d.vcpus = node.cpus;
   d.memory_mib = node.memory_mib;
@@ -231,10 +257,10 @@ void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress
   d.seed_volume = name + "-seed.iso";
   d.disk_cache = settings::text("VMLAB_DISK_CACHE");
   for (const auto& n : nics)
-    d.nics.push_back({n.mac, n.network == "mgmt" ? lv::networks::mgmt_name(spec.lab_id)
-                                                 : lv::networks::lab_name(spec.lab_id, n.network)});
+    d.nics.push_back({n.mac, n.network == "mgmt" ? lv::networks::mgmt_name(spec.ref.lab_id)
+                                                 : lv::networks::lab_name(spec.ref.lab_id, n.network)});
   d.console_log = console_log_path(name);
-  d.ssh_host = lv::networks::ensure_mgmt_host(conn(), spec.lab_id, node.name, nics[0].mac);
+  d.ssh_host = lv::networks::ensure_mgmt_host(conn(), spec.ref.lab_id, node.name, nics[0].mac);
   say("defining machine");
   take(virt::define_domain(conn(), lv::domain_xml(d)));
 }
@@ -255,6 +281,12 @@ int remove_libvirt_box_volumes(const std::string& name, const std::string& uri) 
   auto pool = take(virt::find_pool(c.get(), lv::storage::kPoolName));
   if (!pool) return 0;
   return take(lv::storage::delete_box_volumes(pool.get(), name));
+}
+
+std::string forget_libvirt_box(const std::string& name) {
+  int n = remove_libvirt_box_volumes(name, libvirt_uri(""));
+  if (n == 0) return "";
+  return fmt::format("removed {} volume(s) of \"{}\" from the libvirt pool", n, name);
 }
 
 }  // namespace vmlab::providers

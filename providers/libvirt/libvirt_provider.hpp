@@ -20,4 +20,7 @@ std::string libvirt_uri(const std::string& topo_uri);
 // Returns how many went; throws ProviderError when libvirt cannot be reached.
 int remove_libvirt_box_volumes(const std::string& name, const std::string& uri);
 
+// The table's box hook (registry.hpp): remove_libvirt_box_volumes on the default URI.
+std::string forget_libvirt_box(const std::string& name);
+
 }  // namespace vmlab::providers

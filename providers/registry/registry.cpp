@@ -1,29 +1,20 @@
 // The explicit provider table. Adding a provider = one line here + its own folder.
+#include "providers/registry/registry.hpp"
+
 #include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "providers/libvirt/libvirt_provider.hpp"
-#include "providers/provider.hpp"
 #include "providers/virtualbox/vbox_provider.hpp"
 
 namespace vmlab::providers {
 
-const char* to_string(MachineState s) {
-  switch (s) {
-    case MachineState::NotCreated: return "not created";
-    case MachineState::Stopped: return "stopped";
-    case MachineState::Running: return "running";
-    case MachineState::Paused: return "paused";
-    case MachineState::Unknown: break;
-  }
-  return "unknown";
-}
-
 const std::vector<ProviderEntry>& provider_table() {
   static const std::vector<ProviderEntry> table = {
       {"libvirt", "libvirt/KVM (QEMU TCG when KVM is unusable) through the libvirt C API",
-       &make_libvirt_provider},
-      {"virtualbox", "VirtualBox through VBoxManage (linked clones)", &make_virtualbox_provider},
+       &make_libvirt_provider, &forget_libvirt_box},
+      {"virtualbox", "VirtualBox through VBoxManage (linked clones)", &make_virtualbox_provider,
+       nullptr},
   };
   return table;
 }

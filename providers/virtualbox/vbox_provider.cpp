@@ -59,6 +59,13 @@ std::string vmstate(const std::map<std::string, std::string>& info) {
   return it == info.end() ? "" : it->second;
 }
 
+// A clone left half-made by a crash is "not created": the next create() rebuilds it.
+MachineInfo machine_info(const std::string& node, const std::map<std::string, std::string>& i) {
+  MachineInfo m{node, complete(i) ? state_of(vmstate(i)) : MachineState::NotCreated, std::nullopt};
+  if (auto r = ssh_rule(i)) m.ssh = providers::SshEndpoint{r->host_ip, r->host_port};
+  return m;
+}
+
 }  // namespace
 
 providers::Capabilities VBoxProvider::capabilities() const {
@@ -72,7 +79,7 @@ providers::Capabilities VBoxProvider::capabilities() const {
   return c;
 }
 
-std::optional<std::map<std::string, std::string>> VBoxProvider::info(const std::string& vm) const {
+std::optional<std::map<std::string, std::string>> VBoxProvider::vminfo(const std::string& vm) const {
   auto r = vbm_.out(argv::showvminfo(vm));
   if (!r) {
     if (r.error().find("Could not find a registered machine") != std::string::npos)
@@ -80,6 +87,14 @@ std::optional<std::map<std::string, std::string>> VBoxProvider::info(const std::
     throw ProviderError(r.error());
   }
   return parse_machinereadable(r.value());
+}
+
+std::string VBoxProvider::vm_of(const providers::MachineRef& m) {
+  if (!m.host.empty())
+    throw ProviderError(fmt::format("{}: lives on {}; the VirtualBox provider manages this "
+                                    "host's VirtualBox only",
+                                    m.node, m.host));
+  return paths::vm_name(m.lab_id, m.node);
 }
 
 std::string VBoxProvider::call(const std::vector<std::string>& args) const {
@@ -125,13 +140,12 @@ int VBoxProvider::new_port() {
 
 void VBoxProvider::create(const providers::MachineSpec& spec,
                           const providers::ProgressFn& progress) {
-  const std::string vm = paths::vm_name(spec.lab_id, spec.node->name);
-  load_lab_ports(spec.lab_id);
-  if (auto i = info(vm)) {
+  const std::string vm = vm_of(spec.ref);
+  load_lab_ports(spec.ref.lab_id);
+  if (auto i = vminfo(vm)) {
     if (complete(*i)) return;  // exists: create() is a no-op
     // Left half-made by a crash between clonevm and the seed attachment: make it again.
-    log::warn("vbox", "{}: {} is incomplete (interrupted create); recreating it", spec.node->name,
-              vm);
+    warn(spec.node->name, fmt::format("{} is incomplete (interrupted create); recreating it", vm));
     if (vmstate(*i) == "running") (void)vbm_.run(argv::poweroff(vm));
     call(argv::unregister_delete(vm));
   }
@@ -161,12 +175,12 @@ void VBoxProvider::build_clone(const providers::MachineSpec& spec, const std::st
   if (!box) throw UsageError(fmt::format("box '{}' is not installed", node.box));
   say("preparing VirtualBox master of box " + box->name);
   Master master = master_for(*box);
-  record_box(spec.lab_id, box->name).value_or_throw<ProviderError>();
-  LabRecord rec = load_lab_record(spec.lab_id);
+  record_box(spec.ref.lab_id, box->name).value_or_throw<ProviderError>();
+  LabRecord rec = load_lab_record(spec.ref.lab_id);
   say("cloning " + master.name);
   call(argv::clone_linked(master.name, paths::kBaseSnapshot, vm));
   try {
-    auto nics = seed::nics_for(spec.lab_id, node);
+    auto nics = seed::nics_for(spec.ref.lab_id, node);
     argv::MachineConfig cfg;
     cfg.cpus = node.cpus;
     cfg.memory_mib = node.memory_mib;
@@ -186,16 +200,19 @@ void VBoxProvider::build_clone(const providers::MachineSpec& spec, const std::st
     for (const auto& f : node.forwards)
       cfg.nat_rules.push_back(
           {fmt::format("{}-{}", f.protocol, f.host), f.protocol, "127.0.0.1", f.host, "", f.guest});
-    fs::path log = paths::console_log(spec.lab_id, node.name);
+    fs::path log = paths::console_log(spec.ref.lab_id, node.name);
     fs::create_directories(log.parent_path());
     cfg.serial_log = log.string();
     say("configuring (SSH on 127.0.0.1:" + std::to_string(port) + ")");
     call(argv::modify(vm, cfg));
     call(argv::setextradata(vm, paths::kSshPortKey, std::to_string(port)));
     call(argv::setextradata(vm, paths::kBoxKey, box->name));
-    fs::path iso = paths::seed_iso(spec.lab_id, node.name);
+    fs::path iso = paths::seed_iso(spec.ref.lab_id, node.name);
     fs::create_directories(iso.parent_path());
-    seed::write_iso(iso, seed::render_files(spec, nics));
+    seed::write_iso(iso, seed::render_files({spec.ref.lab_id, node.name, spec.keys.user,
+                                             spec.keys.authorized_key, spec.keys.host_key_private,
+                                             spec.keys.host_key_public, spec.hosts_file},
+                                            nics));
     call(argv::attach_dvd(vm, master.controller, 1, iso.string()));
   } catch (...) {
     (void)vbm_.run(argv::unregister_delete(vm));  // never leave a half-made clone behind
@@ -203,9 +220,10 @@ void VBoxProvider::build_clone(const providers::MachineSpec& spec, const std::st
   }
 }
 
-void VBoxProvider::start(const std::string& lab_id, const std::string& node) {
-  const std::string vm = paths::vm_name(lab_id, node);
-  auto i = info(vm);
+void VBoxProvider::start(const providers::MachineRef& m) {
+  const std::string& node = m.node;
+  const std::string vm = vm_of(m);
+  auto i = vminfo(vm);
   if (!i) throw ProviderError(fmt::format("{}: machine {} does not exist in VirtualBox", node, vm));
   if (vmstate(*i) == "running") return;
   auto r = vbm_.run(argv::startvm(vm));
@@ -213,48 +231,47 @@ void VBoxProvider::start(const std::string& lab_id, const std::string& node) {
   auto port = nat_redirect_failure_port(r.error());
   auto ssh = ssh_rule(*i);
   if (!port || !ssh || *port != ssh->host_port) throw ProviderError(r.error());
-  load_lab_ports(lab_id);
+  load_lab_ports(m.lab_id);
   const int old_port = ssh->host_port;
   ssh->host_port = new_port();
-  log::warn("vbox", "{}: SSH port 127.0.0.1:{} is taken; using {}", node, old_port, ssh->host_port);
+  warn(node, fmt::format("SSH port 127.0.0.1:{} is taken; using {}", old_port, ssh->host_port));
   call(argv::replace_nat_rule(vm, *ssh));
   call(argv::setextradata(vm, paths::kSshPortKey, std::to_string(ssh->host_port)));
   call(argv::startvm(vm));
 }
 
-void VBoxProvider::stop(const std::string& lab_id, const std::string& node, bool force,
-                        std::chrono::seconds grace) {
-  const std::string vm = paths::vm_name(lab_id, node);
-  auto i = info(vm);
+void VBoxProvider::stop(const providers::MachineRef& m, bool force, std::chrono::seconds grace) {
+  const std::string vm = vm_of(m);
+  auto i = vminfo(vm);
   if (!i || (vmstate(*i) != "running" && vmstate(*i) != "paused")) return;
   if (!force && vmstate(*i) == "running") {
     call(argv::acpi_power_button(vm));
     auto deadline = std::chrono::steady_clock::now() + grace;
     while (std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
-      i = info(vm);
+      i = vminfo(vm);
       if (!i || vmstate(*i) != "running") return;
     }
-    log::warn("vbox", "{}: no ACPI shutdown within {} s; powering off", node, grace.count());
+    warn(m.node, fmt::format("no ACPI shutdown within {} s; powering off", grace.count()));
   }
   auto r = vbm_.run(argv::poweroff(vm));
   if (!r && r.error().find("is not currently running") == std::string::npos)
     throw ProviderError(r.error());
 }
 
-void VBoxProvider::destroy(const std::string& lab_id, const std::string& node) {
-  const std::string vm = paths::vm_name(lab_id, node);
-  if (auto i = info(vm)) {
+void VBoxProvider::destroy(const providers::MachineRef& m) {
+  const std::string vm = vm_of(m);
+  if (auto i = vminfo(vm)) {
     if (vmstate(*i) == "running" || vmstate(*i) == "paused") (void)vbm_.run(argv::poweroff(vm));
     auto r = vbm_.run(argv::unregister_delete(vm));
     if (!r && r.error().find("Could not find a registered machine") == std::string::npos)
       throw ProviderError(r.error());
   }
-  const fs::path iso = paths::seed_iso(lab_id, node);
+  const fs::path iso = paths::seed_iso(m.lab_id, m.node);
   std::error_code ec;
   if (fs::exists(iso, ec)) (void)vbm_.run(argv::closemedium_dvd(iso.string()));  // best effort
   fs::remove(iso, ec);
-  fs::remove(paths::console_log(lab_id, node), ec);
+  fs::remove(paths::console_log(m.lab_id, m.node), ec);
 }
 
 void VBoxProvider::destroy_lab(const std::string& lab_id) {
@@ -291,20 +308,21 @@ std::vector<MachineInfo> VBoxProvider::list(const std::string& lab_id) {
     // nodes removed from the Vmfile stay listed so that destroy removes them.
     if (!topo_.find_node(node) && std::regex_match(node, std::regex(".*-[0-9a-f]{6}-.+")))
       continue;
-    auto i = info(v.name);
+    auto i = vminfo(v.name);
     if (!i) continue;  // removed meanwhile
-    // A clone left half-made by a crash is "not created": the next create() rebuilds it.
-    MachineInfo m{node, complete(*i) ? state_of(vmstate(*i)) : MachineState::NotCreated,
-                  std::nullopt};
-    if (auto r = ssh_rule(*i)) m.ssh = providers::SshEndpoint{r->host_ip, r->host_port};
-    out.push_back(std::move(m));
+    out.push_back(machine_info(node, *i));
   }
   return out;
 }
 
-std::string VBoxProvider::console_tail(const std::string& lab_id, const std::string& node,
-                                       int lines) {
-  return util::tail_lines(paths::console_log(lab_id, node), lines);
+MachineInfo VBoxProvider::info(const providers::MachineRef& m) {
+  auto i = vminfo(vm_of(m));
+  if (!i) return MachineInfo{m.node, MachineState::NotCreated, std::nullopt};
+  return machine_info(m.node, *i);
+}
+
+std::string VBoxProvider::console_tail(const providers::MachineRef& m, int lines) {
+  return util::tail_lines(paths::console_log(m.lab_id, m.node), lines);
 }
 
 }  // namespace vmlab::vbox

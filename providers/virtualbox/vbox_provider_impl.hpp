@@ -27,17 +27,20 @@ class VBoxProvider : public providers::Provider {
   void check(const config::Topology& topo, const std::string& lab_id) override;
   void prepare_lab(const config::Topology& topo, const std::string& lab_id) override;
   void create(const providers::MachineSpec& spec, const providers::ProgressFn& progress) override;
-  void start(const std::string& lab_id, const std::string& node) override;
-  void stop(const std::string& lab_id, const std::string& node, bool force,
-            std::chrono::seconds grace) override;
-  void destroy(const std::string& lab_id, const std::string& node) override;
+  void start(const providers::MachineRef& m) override;
+  void stop(const providers::MachineRef& m, bool force, std::chrono::seconds grace) override;
+  void destroy(const providers::MachineRef& m) override;
   void destroy_lab(const std::string& lab_id) override;
   std::vector<providers::MachineInfo> list(const std::string& lab_id) override;
-  std::string console_tail(const std::string& lab_id, const std::string& node, int lines) override;
+  // One showvminfo (list() runs one per machine).
+  providers::MachineInfo info(const providers::MachineRef& m) override;
+  std::string console_tail(const providers::MachineRef& m, int lines) override;
 
  private:
   // showvminfo of a machine; nullopt when VirtualBox does not know it.
-  std::optional<std::map<std::string, std::string>> info(const std::string& vm) const;
+  std::optional<std::map<std::string, std::string>> vminfo(const std::string& vm) const;
+  // The VM name of a machine; MachineRef::host must be "" (VirtualBox is this host's).
+  static std::string vm_of(const providers::MachineRef& m);
   // Runs a call; throws ProviderError with the wrapper's message on failure.
   std::string call(const std::vector<std::string>& args) const;
   Version checked_version();

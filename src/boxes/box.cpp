@@ -169,4 +169,11 @@ void remove_box(const std::string& name) {
   fs::remove_all(trash, ec);
 }
 
+std::optional<GuestInit> guest_init(const Box& box) {
+  if (box.seed != "cloud-init") return std::nullopt;
+  return GuestInit{"cloud-init",
+                   "command -v cloud-init >/dev/null 2>&1 || exit 0; cloud-init status --wait "
+                   ">/dev/null 2>&1; true"};
+}
+
 }  // namespace vmlab::boxes

@@ -28,6 +28,16 @@ struct Box {
   std::uint64_t virtual_size_mib = 0;  // of box.qcow2 (0 if unknown)
 };
 
+// The guest's own first-boot configuration, which SSH may answer before it is done (real
+// cloud-init still writes users, files and the network after sshd is up).
+struct GuestInit {
+  std::string name;          // "cloud-init": shown as "waiting for <name> to finish"
+  std::string wait_command;  // shell command that returns once it finished (status ignored)
+};
+// What the core waits for after SSH answers and before provisioning; nullopt when nothing
+// (the test box's vmlab-init applies the seed before it starts sshd).
+std::optional<GuestInit> guest_init(const Box& box);
+
 // Finds an installed box; nullopt if absent.
 std::optional<Box> find_box(const std::string& name);
 // Installed boxes, sorted by name.

@@ -1,5 +1,6 @@
 // `vmlab box add NAME PATH | list [--json] | remove NAME`: the user's box store (src/boxes).
-// `remove` also deletes the box's volumes from the libvirt pool when libvirt is reachable.
+// `remove` also runs every provider's box hook (libvirt: the box's pool volumes), where the
+// provider's backend is reachable.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -8,7 +9,7 @@
 #include "cli/command.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "providers/libvirt/libvirt_provider.hpp"
+#include "providers/registry/registry.hpp"
 
 namespace vmlab::cli {
 namespace {
@@ -46,11 +47,13 @@ void print_list(bool json) {
 void remove(const std::string& name) {
   boxes::remove_box(name);
   fmt::print("box \"{}\" removed\n", name);
-  try {
-    int n = providers::remove_libvirt_box_volumes(name, providers::libvirt_uri(""));
-    if (n > 0) fmt::print("removed {} volume(s) of \"{}\" from the libvirt pool\n", n, name);
-  } catch (const Error& e) {
-    log::debug("box", "libvirt pool not cleaned: {}", e.what());
+  for (const auto& p : providers::provider_table()) {
+    if (!p.forget_box) continue;
+    try {
+      if (auto line = p.forget_box(name); !line.empty()) fmt::print("{}\n", line);
+    } catch (const Error& e) {
+      log::debug("box", "{}: box \"{}\" not cleaned: {}", p.name, name, e.what());
+    }
   }
 }
 

@@ -1,62 +1,7 @@
 #include "cli/lab.hpp"
 
-#include <algorithm>
-#include <cstdlib>
-
-#include "core/log.hpp"
-
-#include "config/load.hpp"
-
 namespace vmlab::cli {
 
-Lab open_lab(const GlobalOptions& g) {
-  Lab lab;
-  const auto vmfile = g.vmfile.empty() ? config::find_vmfile(std::filesystem::current_path())
-                                       : std::filesystem::path(g.vmfile);
-  config::LoadOptions opts;
-  opts.provider = g.provider;
-  lab.topo = config::load(vmfile, opts);
-  lab.store = std::make_unique<state::Store>(lab.topo.project_dir);
-  lab.store->load();
-  auto rec = lab.store->get();
-  lab.lab_id = rec.lab_id.empty() ? state::make_lab_id(lab.topo.name, lab.topo.project_dir)
-                                  : rec.lab_id;
-  // A lab that exists keeps the provider it was made with (as Vagrant does), unless the
-  // provider is overridden explicitly (--provider, VMLAB_PROVIDER).
-  const char* env_provider = std::getenv("VMLAB_PROVIDER");
-  const bool has_machines = std::any_of(rec.machines.begin(), rec.machines.end(),
-                                        [](const auto& m) { return m.second.created; });
-  if (g.provider.empty() && !(env_provider && *env_provider) && has_machines &&
-      !rec.provider.empty() && rec.provider != lab.topo.provider) {
-    log::info("lab", "lab {} was created with the {} provider; using it", lab.lab_id, rec.provider);
-    lab.topo.provider = rec.provider;
-  }
-  lab.provider = providers::make_provider(lab.topo.provider, lab.topo);
-  return lab;
-}
-
-std::map<std::string, providers::MachineInfo> Lab::live(bool save) {
-  std::map<std::string, providers::MachineInfo> out;
-  for (auto& m : provider->list(lab_id)) out[m.name] = m;
-  auto exists = [&](const std::string& n) {
-    auto it = out.find(n);
-    return it != out.end() && it->second.state != providers::MachineState::NotCreated;
-  };
-  auto rec = store->get();
-  bool changed = false;
-  for (auto& [name, m] : rec.machines) {
-    if (!exists(name)) {
-      if (m.created || !m.steps.empty() || m.provisioned) {
-        m = state::MachineRecord{};  // deleted behind our back: forget it entirely
-        changed = true;
-      }
-    } else if (!m.created) {
-      m.created = true;  // exists (e.g. a crash came between create and the record update)
-      changed = true;
-    }
-  }
-  if (changed && save) store->update([&](state::LabRecord& r) { r.machines = rec.machines; });
-  return out;
-}
+Lab open_lab(const GlobalOptions& g) { return lab::open_lab({g.vmfile, g.provider}); }
 
 }  // namespace vmlab::cli

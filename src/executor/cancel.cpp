@@ -30,6 +30,10 @@ void install_cancel_handlers() {
 
 bool cancelled() { return g_cancelled.load(); }
 
+void request_cancel() { g_cancelled.store(true); }
+
+void reset_cancel() { g_cancelled.store(false); }
+
 void check_cancel() {
   if (cancelled()) throw Interrupted();
 }

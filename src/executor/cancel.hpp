@@ -8,6 +8,10 @@ namespace vmlab::executor {
 // Installs the handlers (idempotent).
 void install_cancel_handlers();
 bool cancelled();
+// What the first Ctrl-C does, without the message (tests; a caller that wants to stop).
+void request_cancel();
+// Forgets a request (tests run several commands in one process).
+void reset_cancel();
 // Throws vmlab::Interrupted if cancelled().
 void check_cancel();
 

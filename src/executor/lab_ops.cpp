@@ -9,13 +9,14 @@
 
 #include "core/error.hpp"
 #include "core/settings.hpp"
+#include "executor/capabilities.hpp"
 #include "executor/parallel.hpp"
 #include "state/filenames.hpp"
 
 namespace vmlab::executor {
 namespace fs = std::filesystem;
 
-LockedLab::LockedLab(cli::Lab& lab) {
+LockedLab::LockedLab(lab::Lab& lab) {
   lock_ = std::make_unique<state::ProjectLock>(lab.topo.project_dir, [](const std::string& who) {
     fmt::print(stderr, "vmlab: another vmlab (pid {}) is working on this lab; waiting...\n", who);
   });
@@ -45,7 +46,8 @@ bool report_failures(Reporter& rep, const std::string& what,
 
 }  // namespace
 
-bool halt(cli::Lab& lab, const std::vector<std::string>& nodes, bool force, Reporter& rep) {
+bool halt(lab::Lab& lab, const std::vector<std::string>& nodes, bool force, Reporter& rep) {
+  WarningsToReporter warnings(*lab.provider, rep);
   auto live = lab.live(true);
   std::vector<std::string> todo;
   for (const auto& n : lab.topo.nodes) {
@@ -60,9 +62,9 @@ bool halt(cli::Lab& lab, const std::vector<std::string>& nodes, bool force, Repo
     }
   }
   const auto grace = halt_grace();
-  auto failures = parallel_for(todo, todo.size(), [&](const std::string& node) {
+  auto failures = parallel_for(todo, default_parallelism(), [&](const std::string& node) {
     rep.event(node, "stopping", force ? "powering off" : "shutting down (ACPI)");
-    lab.provider->stop(lab.lab_id, node, force, grace);
+    lab.provider->stop(lab.ref(node), force, grace);
     rep.event(node, "stopped", "stopped");
   });
   if (!report_failures(rep, "halt", failures)) return false;
@@ -70,7 +72,8 @@ bool halt(cli::Lab& lab, const std::vector<std::string>& nodes, bool force, Repo
   return true;
 }
 
-bool destroy(cli::Lab& lab, Reporter& rep) {
+bool destroy(lab::Lab& lab, Reporter& rep) {
+  WarningsToReporter warnings(*lab.provider, rep);
   // Every listed machine (also of nodes no longer in the Vmfile) and every node of the Vmfile:
   // destroy() is idempotent and also removes what a create() cut short left behind.
   std::vector<std::string> todo = node_names(lab.topo);
@@ -78,7 +81,7 @@ bool destroy(cli::Lab& lab, Reporter& rep) {
     if (std::find(todo.begin(), todo.end(), m.name) == todo.end()) todo.push_back(m.name);
   auto failures = parallel_for(todo, default_parallelism(), [&](const std::string& node) {
     rep.event(node, "destroying", "destroying");
-    lab.provider->destroy(lab.lab_id, node);
+    lab.provider->destroy(lab.ref(node));
     rep.event(node, "destroyed", "destroyed");
   });
   if (!failures.empty()) return report_failures(rep, "destroy", failures);

@@ -5,8 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/lab.hpp"
+#include "executor/connect.hpp"
 #include "executor/reporter.hpp"
+#include "lab/lab.hpp"
 #include "state/lock.hpp"
 
 namespace vmlab::executor {
@@ -14,7 +15,7 @@ namespace vmlab::executor {
 // Holds the project lock for a mutating command; says who holds it while waiting.
 class LockedLab {
  public:
-  explicit LockedLab(cli::Lab& lab);
+  explicit LockedLab(lab::Lab& lab);
 
  private:
   std::unique_ptr<state::ProjectLock> lock_;
@@ -28,12 +29,15 @@ struct UpOptions {
   bool provision_all = false;      // re-run every step (`vmlab provision`)
 };
 
-// Creates, starts, waits for SSH and provisions, per the plan; one DAG across nodes.
-bool up(cli::Lab& lab, const UpOptions& opts, Reporter& rep);
-// ACPI shutdown (forced after $VMLAB_HALT_TIMEOUT s, default 60; at once with force).
-bool halt(cli::Lab& lab, const std::vector<std::string>& nodes, bool force, Reporter& rep);
+// Creates, starts, waits for SSH (through `connect`) and provisions, per the plan; one DAG
+// across nodes. At most VMLAB_PARALLEL machine operations and as many steps run at once.
+bool up(lab::Lab& lab, const UpOptions& opts, Reporter& rep,
+        const ConnectFn& connect = ssh_connector());
+// ACPI shutdown (forced after $VMLAB_HALT_TIMEOUT s, default 60; at once with force), at
+// most VMLAB_PARALLEL machines at once.
+bool halt(lab::Lab& lab, const std::vector<std::string>& nodes, bool force, Reporter& rep);
 // Removes every machine of the lab (also ones no longer in the Vmfile), its networks and
 // the .vmlab/ record.
-bool destroy(cli::Lab& lab, Reporter& rep);
+bool destroy(lab::Lab& lab, Reporter& rep);
 
 }  // namespace vmlab::executor

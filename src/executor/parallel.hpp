@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -28,10 +29,21 @@ std::map<std::string, std::string> parallel_for(const std::vector<std::string>& 
       }
     }
   };
-  std::vector<std::thread> threads;
-  size_t n = std::max<size_t>(1, std::min(max_parallel, items.size()));
-  for (size_t t = 0; t < n; ++t) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
+  {
+    // Workers share the items, so fewer threads only means less parallelism: a thread that
+    // cannot be started is skipped (jthread joins the others on every path), and with none
+    // the caller's thread does the work.
+    std::vector<std::jthread> threads;
+    size_t n = std::max<size_t>(1, std::min(max_parallel, items.size()));
+    for (size_t t = 0; t < n; ++t) {
+      try {
+        threads.emplace_back(worker);
+      } catch (const std::system_error&) {
+        break;
+      }
+    }
+    if (threads.empty()) worker();
+  }
   return failures;
 }
 

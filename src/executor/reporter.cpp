@@ -51,6 +51,16 @@ void Reporter::event(const std::string& node, const std::string& kind, const std
   std::fflush(stdout);
 }
 
+void Reporter::warning(const std::string& node, const std::string& message) {
+  if (!node.empty()) return event(node, "warning", "warning: " + message);
+  std::lock_guard lock(mu_);
+  if (mode_ == OutputMode::Json)
+    fmt::print("{}\n", nlohmann::json{{"event", "warning"}, {"message", message}}.dump());
+  else
+    fmt::print("==> warning: {}\n", message);
+  std::fflush(stdout);
+}
+
 void Reporter::output(const std::string& node, const std::string& line, bool is_stderr) {
   std::lock_guard lock(mu_);
   if (mode_ == OutputMode::Json) {

@@ -23,6 +23,9 @@ class Reporter {
   // "step-start", "step-done", "step-failed", ...), message the human text.
   void event(const std::string& node, const std::string& kind, const std::string& message,
              const std::map<std::string, std::string>& fields = {});
+  // A warning (from the core or the provider): "warning: MESSAGE" with the node's prefix, or
+  // "==> warning: MESSAGE" for the lab (node ""); in JSON {"event":"warning",...}.
+  void warning(const std::string& node, const std::string& message);
   // One line of a remote command's output.
   void output(const std::string& node, const std::string& line, bool is_stderr);
   // Final summary lines (printed as they are; in JSON as {"event":"summary",...}).

@@ -4,7 +4,7 @@
 
 namespace vmlab::executor {
 
-void run_step(communicator::Remote& remote, const cli::Lab& lab, const config::Node& node,
+void run_step(communicator::Remote& remote, const lab::Lab& lab, const config::Node& node,
               const config::ProvisionStep& step, const OutputFn& out) {
   auto p = provisioners::make_provisioner(step.type);
   provisioners::Context ctx{remote, node, step, lab.topo.project_dir,

@@ -4,14 +4,14 @@
 #include <functional>
 #include <string_view>
 
-#include "cli/lab.hpp"
+#include "lab/lab.hpp"
 #include "communicator/remote.hpp"
 
 namespace vmlab::executor {
 
 using OutputFn = std::function<void(std::string_view line, bool is_stderr)>;
 
-void run_step(communicator::Remote& remote, const cli::Lab& lab, const config::Node& node,
+void run_step(communicator::Remote& remote, const lab::Lab& lab, const config::Node& node,
               const config::ProvisionStep& step, const OutputFn& out);
 
 }  // namespace vmlab::executor

@@ -12,12 +12,12 @@
 #include <thread>
 
 #include "boxes/box.hpp"
-#include "communicator/ssh_session.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/settings.hpp"
 #include "executor/access.hpp"
 #include "executor/cancel.hpp"
+#include "executor/capabilities.hpp"
 #include "executor/dag.hpp"
 #include "executor/lab_ops.hpp"
 #include "executor/parallel.hpp"
@@ -34,16 +34,51 @@ double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+// Holds one of `s`'s slots for a scope.
+class Slot {
+ public:
+  explicit Slot(std::counting_semaphore<256>& s) : s_(s) { s_.acquire(); }
+  ~Slot() { s_.release(); }
+  Slot(const Slot&) = delete;
+  Slot& operator=(const Slot&) = delete;
+
+ private:
+  std::counting_semaphore<256>& s_;
+};
+
+std::ptrdiff_t slot_count() {
+  return static_cast<std::ptrdiff_t>(std::min<size_t>(default_parallelism(), 256));
+}
+
 class UpRun {
  public:
-  UpRun(cli::Lab& lab, const plan::Plan& p, Reporter& rep)
-      : lab_(lab), plan_(p), rep_(rep), slots_(static_cast<std::ptrdiff_t>(std::min<size_t>(default_parallelism(), 256))) {}
+  UpRun(lab::Lab& lab, const plan::Plan& p, Reporter& rep, const ConnectFn& connect)
+      : lab_(lab),
+        plan_(p),
+        rep_(rep),
+        connect_fn_(connect),
+        caps_(lab.provider->capabilities()),
+        boot_slots_(slot_count()),
+        step_slots_(slot_count()) {}
 
+  // One thread per node (a node waiting for an `after` edge holds no slot); machine
+  // operations and steps each take one of VMLAB_PARALLEL slots. A thread that cannot be
+  // started fails its node (and so what depends on it) instead of terminating.
   bool run() {
     settle_outside_plan();
-    std::vector<std::thread> threads;
-    for (const auto& np : plan_.nodes) threads.emplace_back([this, &np] { run_node(np); });
-    for (auto& t : threads) t.join();
+    {
+      std::vector<std::jthread> threads;
+      threads.reserve(plan_.nodes.size());
+      for (const auto& np : plan_.nodes) {
+        try {
+          threads.emplace_back([this, &np] { run_node(np); });
+        } catch (const std::system_error& e) {
+          const config::Node& node = *lab_.topo.find_node(np.node);
+          fail(node.name, fmt::format("could not start a worker thread: {}", e.what()), {});
+          settle_rest(node, 0, fmt::format("failed on {}", node.name));
+        }
+      }
+    }  // joins
     return summarize();
   }
 
@@ -88,22 +123,22 @@ class UpRun {
     dag_.set(node.name, Settle::Failed, reason);
   }
 
+  // Asked after every start: a port-forwarding provider may have moved the endpoint.
   providers::SshEndpoint endpoint(const std::string& node) {
-    for (const auto& m : lab_.provider->list(lab_.lab_id))
-      if (m.name == node && m.ssh) return *m.ssh;
+    auto m = lab_.provider->info(lab_.ref(node));
+    if (m.ssh) return *m.ssh;
     throw ProviderError("{}: the provider reports no SSH endpoint", node);
   }
 
-  communicator::SshSession connect(const config::Node& node, std::chrono::seconds budget) {
+  std::unique_ptr<communicator::Remote> connect(const config::Node& node,
+                                                std::chrono::seconds budget) {
     const auto ep = endpoint(node.name);
     auto target = ssh_target(lab_, node, ep);
-    rep_.event(node.name, "waiting-ssh", fmt::format("waiting for SSH on {}:{}", ep.host, ep.port));
+    rep_.event(node.name, "waiting-ssh", fmt::format("waiting for SSH on {}:{}", ep.host, ep.port),
+               {{"via", caps_.ssh_via_port_forward ? "port-forward" : "lab-address"}});
     const auto t0 = Clock::now();
     try {
-      auto s = communicator::wait_ready(target, t0 + budget, [&](const communicator::Attempt& a) {
-        log::debug("up", "{}: attempt {}: {}", a.node, a.number, a.message);
-        check_cancel();
-      });
+      auto s = connect_fn_(target, t0 + budget, [] { check_cancel(); });
       lab_.store->update([&](state::LabRecord& r) {
         r.machines[node.name].ssh_host = ep.host;
         r.machines[node.name].ssh_port = ep.port;
@@ -111,7 +146,7 @@ class UpRun {
       rep_.event(node.name, "ready", fmt::format("ready (SSH, host key verified) in {:.1f}s", since(t0)));
       return s;
     } catch (const SshError& e) {
-      std::string tail = lab_.provider->console_tail(lab_.lab_id, node.name, 15);
+      std::string tail = lab_.provider->console_tail(lab_.ref(node.name), 15);
       std::string msg = e.what();
       if (!tail.empty()) {
         msg += "\n    serial console (last lines):";
@@ -127,36 +162,39 @@ class UpRun {
     }
   }
 
-  // On a box configured by real cloud-init, SSH answers before cloud-init is done (users,
-  // files, network); provisioning starts only once it has finished.
-  void wait_for_cloud_init(communicator::SshSession& session, const config::Node& node) {
+  // SSH may answer before the guest's own first-boot configuration is done (the box says
+  // which, boxes::guest_init); provisioning starts only once it has finished.
+  void wait_for_guest_init(communicator::Remote& session, const config::Node& node) {
     auto box = boxes::find_box(node.box);
-    if (!box || box->seed != "cloud-init") return;
-    rep_.event(node.name, "cloud-init", "waiting for cloud-init to finish");
+    auto init = box ? boxes::guest_init(*box) : std::nullopt;
+    if (!init) return;
+    rep_.event(node.name, init->name, fmt::format("waiting for {} to finish", init->name));
     communicator::ExecOptions eo;
     eo.timeout = settings::seconds("VMLAB_BOOT_TIMEOUT");
-    session.exec("command -v cloud-init >/dev/null 2>&1 || exit 0; cloud-init status --wait >/dev/null 2>&1; true", eo);
+    session.exec(init->wait_command, eo);
   }
 
   void boot(const plan::NodePlan& np, const config::Node& node) {
-    slots_.acquire();
-    struct Release {
-      std::counting_semaphore<256>& s;
-      ~Release() { s.release(); }
-    } release{slots_};
+    Slot slot(boot_slots_);
     check_cancel();
     if (np.create) {
       rep_.event(node.name, "creating",
-                 fmt::format("creating ({}, {} CPU, {} MiB)", node.box, node.cpus, node.memory_mib));
+                 fmt::format("creating ({}, {} CPU, {} MiB)", node.box, node.cpus, node.memory_mib),
+                 {{"disk", caps_.linked_clones ? "linked-clone" : "full-copy"}});
       providers::MachineSpec spec;
+      spec.ref = lab_.ref(node.name);
       spec.topo = &lab_.topo;
       spec.node = &node;
-      spec.lab_id = lab_.lab_id;
       spec.keys = machine_keys(lab_, node);
       spec.hosts_file = seed::hosts_file(lab_.topo);
-      lab_.provider->create(spec, [&](const std::string& n, const std::string& m) {
-        rep_.event(n, "progress", m);
-      });
+      {
+        // A provider without parallel_create gets one create() at a time.
+        std::unique_lock serial(create_mu_, std::defer_lock);
+        if (!caps_.parallel_create) serial.lock();
+        lab_.provider->create(spec, [&](const std::string& n, const std::string& m) {
+          rep_.event(n, "progress", m);
+        });
+      }
       lab_.store->update([&](state::LabRecord& r) {
         auto& m = r.machines[node.name];
         m = state::MachineRecord{};
@@ -166,7 +204,7 @@ class UpRun {
     }
     if (np.start) {
       rep_.event(node.name, "starting", "starting");
-      lab_.provider->start(lab_.lab_id, node.name);
+      lab_.provider->start(lab_.ref(node.name));
     }
   }
 
@@ -174,11 +212,11 @@ class UpRun {
     const config::Node& node = *lab_.topo.find_node(np.node);
     size_t step_i = 0;
     try {
-      std::optional<communicator::SshSession> session;
+      std::unique_ptr<communicator::Remote> session;
       if (np.create || np.start) {
         boot(np, node);
-        session.emplace(connect(node, settings::seconds("VMLAB_BOOT_TIMEOUT")));
-        wait_for_cloud_init(*session, node);
+        session = connect(node, settings::seconds("VMLAB_BOOT_TIMEOUT"));
+        wait_for_guest_init(*session, node);
       }
       for (; step_i < node.provision.size(); ++step_i) {
         const auto& step = node.provision[step_i];
@@ -196,8 +234,9 @@ class UpRun {
             return;
           }
         }
+        Slot slot(step_slots_);  // a step holds a slot; waiting for an edge does not
         check_cancel();
-        if (!session) session.emplace(connect(node, settings::seconds("VMLAB_CONNECT_TIMEOUT")));
+        if (!session) session = connect(node, settings::seconds("VMLAB_CONNECT_TIMEOUT"));
         rep_.event(node.name, "step-start", fmt::format("{}: running ({})", step.name, step.type),
                    {{"step", step.name}});
         const auto t0 = Clock::now();
@@ -255,20 +294,25 @@ class UpRun {
     return false;
   }
 
-  cli::Lab& lab_;
+  lab::Lab& lab_;
   const plan::Plan& plan_;
   Reporter& rep_;
+  const ConnectFn& connect_fn_;
+  const providers::Capabilities caps_;
   Dag dag_;
-  std::counting_semaphore<256> slots_;
+  std::counting_semaphore<256> boot_slots_;  // create/start
+  std::counting_semaphore<256> step_slots_;  // provisioning steps
+  std::mutex create_mu_;                     // serialises create() without parallel_create
   std::mutex mu_;
   std::vector<std::pair<std::string, std::string>> failures_;
 };
 
 }  // namespace
 
-bool up(cli::Lab& lab, const UpOptions& opts, Reporter& rep) {
+bool up(lab::Lab& lab, const UpOptions& opts, Reporter& rep, const ConnectFn& connect) {
   plan::check_selection(lab.topo, opts.nodes);
   install_cancel_handlers();
+  WarningsToReporter warnings(*lab.provider, rep);
   lab.store->update([&](state::LabRecord& r) {
     if (r.lab_id.empty()) r.lab_id = lab.lab_id;
     r.provider = lab.topo.provider;
@@ -282,20 +326,14 @@ bool up(cli::Lab& lab, const UpOptions& opts, Reporter& rep) {
     rep.summary(true, {fmt::format("lab {} is up: nothing to do", lab.topo.name)});
     return true;
   }
+  check_capabilities(lab.topo, p, lab.provider->capabilities(), rep);
   ensure_keys(lab);
   lab.provider->check(lab.topo, lab.lab_id);
-  if (!lab.provider->capabilities().port_forwards)
-    for (const auto& n : p.nodes)
-      if (!lab.topo.find_node(n.node)->forwards.empty() && (n.create || n.start))
-        rep.event(n.node, "warning",
-                  fmt::format("warning: the {} provider does not forward ports yet; reach the "
-                              "guest's ports on its lab address instead",
-                              lab.topo.provider));
   if (std::any_of(p.nodes.begin(), p.nodes.end(), [](const auto& n) { return n.create || n.start; })) {
     rep.lab("preparing lab networks");
     lab.provider->prepare_lab(lab.topo, lab.lab_id);
   }
-  UpRun run(lab, p, rep);
+  UpRun run(lab, p, rep, connect);
   bool ok = run.run();
   if (cancelled()) throw Interrupted();
   return ok;

@@ -12,16 +12,14 @@ namespace {
 
 using util::fnv1a;
 
-std::string meta_data(const providers::MachineSpec& spec) {
+std::string meta_data(const Input& in) {
   return fmt::format("instance-id: {}\nlocal-hostname: {}\n",
-                     yaml::quote("vmlab-" + spec.lab_id + "-" + spec.node->name),
-                     yaml::quote(spec.node->name));
+                     yaml::quote("vmlab-" + in.lab_id + "-" + in.node), yaml::quote(in.node));
 }
 
-std::string user_data(const providers::MachineSpec& spec) {
-  const auto& k = spec.keys;
+std::string user_data(const Input& k) {
   std::string out = "#cloud-config\n";
-  out += fmt::format("hostname: {}\n", yaml::quote(spec.node->name));
+  out += fmt::format("hostname: {}\n", yaml::quote(k.node));
   out += "preserve_hostname: false\nmanage_etc_hosts: false\n";
   if (k.user.empty() || k.user == "root") {
     out += "users: []\n";
@@ -42,7 +40,7 @@ std::string user_data(const providers::MachineSpec& spec) {
   out += fmt::format("  ed25519_public: {}\n", yaml::quote(k.host_key_public));
   out += "write_files:\n";
   out += "  - path: \"/etc/hosts\"\n    owner: \"root:root\"\n    permissions: \"0644\"\n";
-  out += fmt::format("    content: {}\n", yaml::text(spec.hosts_file, 4));
+  out += fmt::format("    content: {}\n", yaml::text(k.hosts_file, 4));
   return out;
 }
 
@@ -99,20 +97,19 @@ std::string hosts_file(const config::Topology& topo) {
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> render_files(const providers::MachineSpec& spec,
+std::vector<std::pair<std::string, std::string>> render_files(const Input& k,
                                                               const std::vector<Nic>& nics) {
-  const auto& k = spec.keys;
   return {
-      {"meta-data", meta_data(spec)},
-      {"user-data", user_data(spec)},
+      {"meta-data", meta_data(k)},
+      {"user-data", user_data(k)},
       {"network-config", network_config(nics)},
-      {"vmlab/hostname", spec.node->name + "\n"},
+      {"vmlab/hostname", k.node + "\n"},
       {"vmlab/user", (k.user.empty() ? std::string("root") : k.user) + "\n"},
       {"vmlab/authorized_keys", k.authorized_key + "\n"},
       {"vmlab/ssh_host_ed25519_key", k.host_key_private},
       {"vmlab/ssh_host_ed25519_key.pub", k.host_key_public + "\n"},
       {"vmlab/interfaces", interfaces(nics)},
-      {"vmlab/hosts", spec.hosts_file},
+      {"vmlab/hosts", k.hosts_file},
   };
 }
 

@@ -13,9 +13,21 @@
 #include <string>
 #include <vector>
 
-#include "providers/provider.hpp"
+#include "config/model.hpp"
 
 namespace vmlab::seed {
+
+// What the seed says about one machine. Providers fill it from their MachineSpec; the seed
+// knows nothing of providers.
+struct Input {
+  std::string lab_id;            // "<name>-<6 hex>" (instance-id "vmlab-<lab_id>-<node>")
+  std::string node;              // node name = the guest's hostname
+  std::string user;              // login user ("" or "root": no user is created)
+  std::string authorized_key;    // OpenSSH one-line public key (per-lab ed25519)
+  std::string host_key_private;  // OpenSSH private key file content (ed25519)
+  std::string host_key_public;   // its one-line public key
+  std::string hosts_file;        // full /etc/hosts content
+};
 
 // One NIC of a machine, in the order the provider attaches them (management NIC first).
 struct Nic {
@@ -32,7 +44,7 @@ std::string mac_for(const std::string& lab_id, const std::string& node, int inde
 std::vector<Nic> nics_for(const std::string& lab_id, const config::Node& node);
 
 // Renders the seed's files (name -> content), e.g. {"meta-data", ...}, {"vmlab/hostname", ...}.
-std::vector<std::pair<std::string, std::string>> render_files(const providers::MachineSpec& spec,
+std::vector<std::pair<std::string, std::string>> render_files(const Input& in,
                                                              const std::vector<Nic>& nics);
 
 // /etc/hosts for a lab: localhost lines, then every node's first private address and name.

@@ -76,7 +76,7 @@ MachineSpec spec_for(const config::Topology& t, const std::string& lab, int i) {
   MachineSpec s;
   s.topo = &t;
   s.node = &t.nodes[i];
-  s.lab_id = lab;
+  s.ref = {lab, s.node->name};
   s.keys = {"root", "ssh-ed25519 AAAAlab", "-----BEGIN-----\nx\n-----END-----\n",
             "ssh-ed25519 AAAAhost"};
   s.hosts_file = seed::hosts_file(t);
@@ -148,21 +148,21 @@ TEST_CASE("a lab's lifecycle: prepare, create (idempotent), start, list, stop, d
   CHECK(found);
   REQUIRE(must(virt::find_network(c.get(), "vmlab-" + lab + "-lab")));
 
-  p->start(lab, "n1");
-  p->start(lab, "n1");  // no-op when running
+  p->start({lab, "n1"});
+  p->start({lab, "n1"});  // no-op when running
   machines = p->list(lab);
   for (auto& m : machines)
     CHECK(m.state == (m.name == "n1" ? MachineState::Running : MachineState::Stopped));
-  p->stop(lab, "n1", false, std::chrono::seconds(2));
-  p->stop(lab, "n1", false, std::chrono::seconds(2));  // no-op when stopped
-  p->start(lab, "n2");
-  p->stop(lab, "n2", true, std::chrono::seconds(0));
+  p->stop({lab, "n1"}, false, std::chrono::seconds(2));
+  p->stop({lab, "n1"}, false, std::chrono::seconds(2));  // no-op when stopped
+  p->start({lab, "n2"});
+  p->stop({lab, "n2"}, true, std::chrono::seconds(0));
   for (auto& m : p->list(lab)) CHECK(m.state == MachineState::Stopped);
-  CHECK(p->console_tail(lab, "n1", 10) == "");  // test:// keeps no console log here
+  CHECK(p->console_tail({lab, "n1"}, 10) == "");  // test:// keeps no console log here
 
-  p->destroy(lab, "n1");
-  p->destroy(lab, "n2");
-  p->destroy(lab, "n2");  // idempotent
+  p->destroy({lab, "n1"});
+  p->destroy({lab, "n2"});
+  p->destroy({lab, "n2"});  // idempotent
   CHECK(p->list(lab).empty());
   p->destroy_lab(lab);
   p->destroy_lab(lab);  // idempotent
@@ -192,8 +192,8 @@ TEST_CASE("list() reconciles a machine removed behind the provider's back") {
   auto machines = p->list(lab);
   REQUIRE(machines.size() == 1);
   CHECK(machines[0].name == "n1");
-  p->destroy(lab, "n2");  // already gone: not an error, its volumes go
-  p->destroy(lab, "n1");
+  p->destroy({lab, "n2"});  // already gone: not an error, its volumes go
+  p->destroy({lab, "n1"});
   p->destroy_lab(lab);
   CHECK(leftovers("vmlab-" + lab + "-").empty());
 }
@@ -216,8 +216,8 @@ TEST_CASE("list() ignores another lab whose id shares the prefix, and is fast") 
   CHECK(machines.size() == 3);
   CHECK(ms.count() < 100000);
   CHECK(p->list(other).size() == 1);
-  for (int i = 0; i < 3; ++i) p->destroy(lab, t.nodes[i].name);
-  p->destroy(other, "n1");
+  for (int i = 0; i < 3; ++i) p->destroy({lab, t.nodes[i].name});
+  p->destroy({other, "n1"});
   p->destroy_lab(other);
   p->destroy_lab(lab);
   CHECK(leftovers("vmlab-fast-").empty());

@@ -74,13 +74,13 @@ TEST_CASE("real libvirtd: create, boot (TCG), console, stop, destroy") {
   MachineSpec spec;
   spec.topo = &t;
   spec.node = &t.nodes[0];
-  spec.lab_id = lab;
+  spec.ref = {lab, spec.node->name};
   spec.keys = {"root", "ssh-ed25519 AAAA test", "", ""};
   spec.hosts_file = seed::hosts_file(t);
   auto t0 = std::chrono::steady_clock::now();
   p->create(spec,
             [](const std::string& node, const std::string& msg) { MESSAGE(node << ": " << msg); });
-  p->start(lab, "n1");
+  p->start({lab, "n1"});
   auto machines = p->list(lab);
   REQUIRE(machines.size() == 1);
   CHECK(machines[0].state == MachineState::Running);
@@ -89,21 +89,21 @@ TEST_CASE("real libvirtd: create, boot (TCG), console, stop, destroy") {
   std::string tail;
   for (int i = 0; i < 120 && tail.find("Linux version") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    tail = p->console_tail(lab, "n1", 400);
+    tail = p->console_tail({lab, "n1"}, 400);
   }
   auto secs =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0);
-  MESSAGE("console after " << secs.count() << " s, last lines:\n" << p->console_tail(lab, "n1", 5));
+  MESSAGE("console after " << secs.count() << " s, last lines:\n" << p->console_tail({lab, "n1"}, 5));
   CHECK(tail.find("Linux version") != std::string::npos);
-  p->stop(lab, "n1", false, std::chrono::seconds(3));
+  p->stop({lab, "n1"}, false, std::chrono::seconds(3));
   CHECK(p->list(lab)[0].state == MachineState::Stopped);
   auto t1 = std::chrono::steady_clock::now();
   CHECK(p->list(lab).size() == 1);
   auto us =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t1);
   MESSAGE("list() through libvirtd took " << us.count() << " us");
-  p->destroy(lab, "n1");
-  CHECK(p->console_tail(lab, "n1", 5) == "");  // the console log went with the machine
+  p->destroy({lab, "n1"});
+  CHECK(p->console_tail({lab, "n1"}, 5) == "");  // the console log went with the machine
   p->destroy_lab(lab);
   CHECK(p->list(lab).empty());
   int removed = remove_libvirt_box_volumes("hostkernel", uri);
@@ -157,7 +157,7 @@ TEST_CASE("real libvirtd: the seed configures the guest; SSH with the pinned hos
   MachineSpec spec;
   spec.topo = &t;
   spec.node = &t.nodes[0];
-  spec.lab_id = lab;
+  spec.ref = {lab, spec.node->name};
   auto trim = [](std::string s) {
     while (!s.empty() && s.back() == '\n') s.pop_back();
     return s;
@@ -166,7 +166,7 @@ TEST_CASE("real libvirtd: the seed configures the guest; SSH with the pinned hos
                trim(slurp(home / "host.pub"))};
   spec.hosts_file = seed::hosts_file(t);
   p->create(spec, nullptr);
-  p->start(lab, "seeded1");
+  p->start({lab, "seeded1"});
   auto ep = p->list(lab).at(0).ssh.value();
   home.write("known_hosts", ep.host + " " + spec.keys.host_key_public + "\n");
   std::string ssh = "ip netns exec " + std::string(netns) + " ssh -i '" + (home / "lab").string() +
@@ -184,14 +184,14 @@ TEST_CASE("real libvirtd: the seed configures the guest; SSH with the pinned hos
   auto secs =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t0);
   MESSAGE("ssh after " << secs.count() << " s:\n" << slurp(home / "out"));
-  if (!ok) MESSAGE("console:\n" << p->console_tail(lab, "seeded1", 40));
+  if (!ok) MESSAGE("console:\n" << p->console_tail({lab, "seeded1"}, 40));
   CHECK(ok);
   auto out = slurp(home / "out");
   CHECK(out.rfind("seeded1\n", 0) == 0);
   CHECK(out.find("192.168.232.10 seeded1") != std::string::npos);
   CHECK(out.find("inet 192.168.232.10/24") != std::string::npos);
-  p->stop(lab, "seeded1", true, std::chrono::seconds(0));
-  p->destroy(lab, "seeded1");
+  p->stop({lab, "seeded1"}, true, std::chrono::seconds(0));
+  p->destroy({lab, "seeded1"});
   p->destroy_lab(lab);
   CHECK(p->list(lab).empty());
   remove_libvirt_box_volumes(box, uri);

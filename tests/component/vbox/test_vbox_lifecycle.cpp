@@ -110,7 +110,7 @@ TEST_CASE(
   CHECK(info["macaddress2"].size() == 12);
   CHECK(info["macaddress2"].find(':') == std::string::npos);
 
-  for (int i = 1; i <= 4; ++i) p->start(lab, "n" + std::to_string(i));
+  for (int i = 1; i <= 4; ++i) p->start({lab, "n" + std::to_string(i)});
   auto m = test::by_name(p->list(lab));
   REQUIRE(m.size() == 4);
   std::set<int> ports;
@@ -126,22 +126,22 @@ TEST_CASE(
 
   // console_tail reads the UART1 file.
   env.dir.write("data/virtualbox/labs/" + lab + "/console/n1.log", "a\nb\nc\nd\n");
-  CHECK(p->console_tail(lab, "n1", 2) == "c\nd\n");
+  CHECK(p->console_tail({lab, "n1"}, 2) == "c\nd\n");
 
   // Stop via ACPI: the simulator powers off after about 1 s.
   auto t0 = std::chrono::steady_clock::now();
-  p->stop(lab, "n1", false, std::chrono::seconds(20));
+  p->stop({lab, "n1"}, false, std::chrono::seconds(20));
   auto took = std::chrono::steady_clock::now() - t0;
   CHECK(took < std::chrono::seconds(10));
   CHECK(test::by_name(p->list(lab))["n1"].state == MachineState::Stopped);
   CHECK(count_calls(env.call_log(), "controlvm vmlab-" + lab + "-n1 poweroff") == 0);
   // A guest ignoring ACPI is powered off after the grace.
   setenv("VBOXSIM_IGNORE_ACPI", "1", 1);
-  p->stop(lab, "n2", false, std::chrono::seconds(1));
+  p->stop({lab, "n2"}, false, std::chrono::seconds(1));
   unsetenv("VBOXSIM_IGNORE_ACPI");
   CHECK(count_calls(env.call_log(), "controlvm vmlab-" + lab + "-n2 poweroff") == 1);
   CHECK(test::by_name(p->list(lab))["n2"].state == MachineState::Stopped);
-  p->stop(lab, "n2", false, std::chrono::seconds(1));  // no-op when stopped
+  p->stop({lab, "n2"}, false, std::chrono::seconds(1));  // no-op when stopped
 
   // Half-made (a crash after clonevm): create() rebuilds it instead of keeping it.
   env.sim({"clonevm", "vmlab-master-tiny", "--snapshot", "base", "--options", "link", "--name",
@@ -154,10 +154,10 @@ TEST_CASE(
       env.sim({"showvminfo", "vmlab-" + lab + "-n5", "--machinereadable"}).out);
   CHECK(n5["Forwarding(0)"].rfind("ssh,tcp,127.0.0.1,", 0) == 0);
   CHECK(n5["SATA-1-0"].find("seed/n5.iso") != std::string::npos);
-  p->destroy(lab, "n5");
+  p->destroy({lab, "n5"});
 
   // Unregistered behind vmlab's back: NotCreated (absent from list), create() recreates it.
-  p->stop(lab, "n3", true, std::chrono::seconds(0));
+  p->stop({lab, "n3"}, true, std::chrono::seconds(0));
   CHECK(env.sim({"unregistervm", "vmlab-" + lab + "-n3", "--delete"}).exit_code == 0);
   CHECK(test::by_name(p->list(lab)).count("n3") == 0);
   p->create(test::make_spec(topo, lab, "n3"), nullptr);
@@ -165,8 +165,8 @@ TEST_CASE(
 
   // destroy leaves no vmlab-<lab_id>- VM and no lab host-only interface; the master goes too
   // because no other lab uses it.
-  for (int i = 1; i <= 4; ++i) p->destroy(lab, "n" + std::to_string(i));
-  p->destroy(lab, "n4");                                       // idempotent
+  for (int i = 1; i <= 4; ++i) p->destroy({lab, "n" + std::to_string(i)});
+  p->destroy({lab, "n4"});                                       // idempotent
   CHECK(count_calls(env.call_log(), "closemedium dvd") == 5);  // n1-n5 seeds forgotten too
   p->destroy_lab(lab);
   p->destroy_lab(lab);  // idempotent
@@ -194,7 +194,7 @@ TEST_CASE("[VBoxManage simulator] a taken SSH port is corrected at start") {
            fmt::format("web,tcp,127.0.0.1,{},,80", port)});
   REQUIRE(env.sim({"startvm", "intruder", "--type", "headless"}).exit_code == 0);
 
-  p->start(lab, "n1");
+  p->start({lab, "n1"});
   auto m = p->list(lab).at(0);
   CHECK(m.state == MachineState::Running);
   REQUIRE(m.ssh);
@@ -215,13 +215,13 @@ TEST_CASE("[VBoxManage simulator] lock-busy errors are retried") {
   p->prepare_lab(topo, lab);
   p->create(test::make_spec(topo, lab, "n1"), nullptr);
   setenv("VBOXSIM_LOCK_BUSY", "3", 1);
-  p->start(lab, "n1");  // fails 3 times with VBOX_E_INVALID_OBJECT_STATE, then starts
+  p->start({lab, "n1"});  // fails 3 times with VBOX_E_INVALID_OBJECT_STATE, then starts
   unsetenv("VBOXSIM_LOCK_BUSY");
   CHECK(p->list(lab).at(0).state == MachineState::Running);
   CHECK(count_calls(env.call_log(), "startvm") == 4);
   // More failures than the wrapper's bound: a ProviderError naming the lock.
   setenv("VBOXSIM_LOCK_BUSY", "9", 1);
-  CHECK_THROWS_WITH_AS(p->stop(lab, "n1", true, std::chrono::seconds(0)),
+  CHECK_THROWS_WITH_AS(p->stop({lab, "n1"}, true, std::chrono::seconds(0)),
                        doctest::Contains("is already locked for a session"), ProviderError);
   unsetenv("VBOXSIM_LOCK_BUSY");
 }
@@ -267,14 +267,14 @@ TEST_CASE("[VBoxManage simulator] the master stays while another lab uses it") {
   pb->create(test::make_spec(tb, "b-00000b", "n1"), nullptr);
   CHECK(count_calls(env.call_log(), "createvm") == 1);
 
-  pa->destroy("a-00000a", "n1");
+  pa->destroy({"a-00000a", "n1"});
   pa->destroy_lab("a-00000a");
   auto names = env.vm_names();
   CHECK(std::count(names.begin(), names.end(), "vmlab-master-tiny") == 1);
   CHECK(vbox::parse_hostonlyifs(env.sim({"list", "hostonlyifs"}).out).size() == 1);
   CHECK(pb->list("b-00000b").size() == 1);
 
-  pb->destroy("b-00000b", "n1");
+  pb->destroy({"b-00000b", "n1"});
   pb->destroy_lab("b-00000b");
   CHECK(env.vm_names().empty());
   CHECK(vbox::parse_hostonlyifs(env.sim({"list", "hostonlyifs"}).out).empty());
@@ -312,7 +312,7 @@ TEST_CASE("[VBoxManage simulator] VirtualBox 7 host-only networks and internal n
   CHECK(info["hostonly-network2"] == "vmlab-" + lab + "-lab");
   CHECK(info["nic3"] == "intnet");
   CHECK(info["intnet3"] == "vmlab-" + lab + "-back");
-  p->destroy(lab, "n1");
+  p->destroy({lab, "n1"});
   p->destroy_lab(lab);
   CHECK(vbox::parse_blocks(env.sim({"list", "hostonlynets"}).out).empty());
   CHECK(vbox::parse_hostonlyifs(env.sim({"list", "hostonlyifs"}).out).empty());

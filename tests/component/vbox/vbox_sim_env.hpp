@@ -108,7 +108,7 @@ inline providers::MachineSpec make_spec(const config::Topology& t, const std::st
   providers::MachineSpec s;
   s.topo = &t;
   s.node = t.find_node(node);
-  s.lab_id = lab_id;
+  s.ref = {lab_id, s.node->name};
   s.keys = {"root", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAItest vmlab", "PRIVATE",
             "ssh-ed25519 AAAAhost"};
   s.hosts_file = "127.0.0.1 localhost\n";

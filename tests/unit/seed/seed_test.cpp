@@ -27,15 +27,15 @@ config::Topology lab() {
   return t;
 }
 
-providers::MachineSpec spec_for(const config::Topology& t, const std::string& user) {
-  providers::MachineSpec s;
-  s.topo = &t;
-  s.node = &t.nodes[0];
+seed::Input spec_for(const config::Topology& t, const std::string& user) {
+  seed::Input s;
   s.lab_id = "k8s-a1b2c3";
-  s.keys = {
-      user, "ssh-ed25519 AAAAlabkey vmlab",
-      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----\n",
-      "ssh-ed25519 AAAAhostkey"};
+  s.node = t.nodes[0].name;
+  s.user = user;
+  s.authorized_key = "ssh-ed25519 AAAAlabkey vmlab";
+  s.host_key_private =
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----\n";
+  s.host_key_public = "ssh-ed25519 AAAAhostkey";
   s.hosts_file = seed::hosts_file(t);
   return s;
 }
@@ -107,7 +107,7 @@ TEST_CASE("yaml quoting escapes structure characters") {
 TEST_CASE("render_files: cloud-init user, keys, host key, hosts, network-config") {
   auto t = lab();
   auto spec = spec_for(t, "vmlab");
-  auto nics = seed::nics_for(spec.lab_id, *spec.node);
+  auto nics = seed::nics_for(spec.lab_id, t.nodes[0]);
   auto files = seed::render_files(spec, nics);
   CHECK(file_of(files, "meta-data") ==
         "instance-id: \"vmlab-k8s-a1b2c3-m-k8s\"\nlocal-hostname: \"m-k8s\"\n");
@@ -153,7 +153,7 @@ TEST_CASE("write_iso writes a cidata ISO whose files read back identically") {
   test::TempDir tmp;
   auto t = lab();
   auto spec = spec_for(t, "vmlab");
-  auto files = seed::render_files(spec, seed::nics_for(spec.lab_id, *spec.node));
+  auto files = seed::render_files(spec, seed::nics_for(spec.lab_id, t.nodes[0]));
   auto iso = tmp / "seed.iso";
   seed::write_iso(iso, files);
   REQUIRE(std::filesystem::exists(iso));

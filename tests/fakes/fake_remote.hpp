@@ -1,0 +1,87 @@
+#pragma once
+// An in-process Remote for unit tests of the executor and provisioners. Every node's remote
+// shares one FakeGuests: uploads are kept as (node, path) -> content, and a command that
+// runs an uploaded script ("'/tmp/x.sh' args...", what the shell provisioner sends) is
+// "executed" by `run` (default: exit 1 if the script contains "exit 1", else 0). Other
+// commands (cleanup, the guest-init wait) succeed. Thread-safe.
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "communicator/remote.hpp"
+#include "core/error.hpp"
+
+namespace vmlab::test {
+
+struct FakeGuests {
+  std::mutex mu;
+  std::map<std::pair<std::string, std::string>, std::string> files;  // (node, path) -> content
+  std::vector<std::pair<std::string, std::string>> ran;              // (node, script), in order
+  // Decides a script's exit status; runs on the executor's thread, outside the lock.
+  std::function<int(const std::string& node, const std::string& script)> run =
+      [](const std::string&, const std::string& script) {
+        return script.find("exit 1") != std::string::npos ? 1 : 0;
+      };
+
+  std::vector<std::string> scripts_of(const std::string& node) {
+    std::lock_guard lock(mu);
+    std::vector<std::string> out;
+    for (const auto& [n, s] : ran)
+      if (n == node) out.push_back(s);
+    return out;
+  }
+  size_t position(const std::string& node, const std::string& script) {
+    std::lock_guard lock(mu);
+    for (size_t i = 0; i < ran.size(); ++i)
+      if (ran[i].first == node && ran[i].second == script) return i;
+    return std::string::npos;
+  }
+};
+
+class FakeRemote final : public communicator::Remote {
+ public:
+  FakeRemote(communicator::SshTarget t, FakeGuests& g) : target_(std::move(t)), g_(g) {}
+
+  int exec(const std::string& cmd, const communicator::ExecOptions& opts) override {
+    if (cmd.rfind("'/", 0) != 0) return 0;
+    const std::string path = cmd.substr(1, cmd.find('\'', 1) - 1);
+    std::string script;
+    {
+      std::lock_guard lock(g_.mu);
+      script = g_.files[{target_.label, path}];
+      g_.ran.emplace_back(target_.label, script);
+    }
+    if (opts.on_stdout_line) opts.on_stdout_line("ran " + path);
+    return g_.run(target_.label, script);
+  }
+
+  void upload(const std::filesystem::path& local, const std::string& remote,
+              std::optional<int>) override {
+    std::ifstream in(local, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::lock_guard lock(g_.mu);
+    g_.files[{target_.label, remote}] = ss.str();
+  }
+
+  void download(const std::string& remote, const std::filesystem::path& local, int) override {
+    std::lock_guard lock(g_.mu);
+    auto it = g_.files.find({target_.label, remote});
+    if (it == g_.files.end()) throw SshError("no such file " + remote);
+    std::ofstream(local, std::ios::binary) << it->second;
+  }
+
+  const communicator::SshTarget& target() const override { return target_; }
+
+ private:
+  communicator::SshTarget target_;
+  FakeGuests& g_;
+};
+
+}  // namespace vmlab::test
