@@ -19,7 +19,9 @@ say() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
 "$ROOT/scripts/install-deps.sh"
 say "building vmlab"
 "$ROOT/scripts/build.sh"
-export PATH="$ROOT/build:$PATH"
+BUILD="${BUILD_DIR:-build}"  # as scripts/build.sh: relative to the checkout
+[[ "$BUILD" = /* ]] || BUILD="$ROOT/$BUILD"
+export PATH="$BUILD:$PATH"
 
 # Which libvirtd: one already running (then vmlab runs in the network namespace it runs in,
 # where its networks are), else our own inside $NETNS.

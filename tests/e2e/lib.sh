@@ -4,6 +4,7 @@
 #   set -euo pipefail
 #   . "$(dirname "$0")/lib.sh"          # BUILD = the test's first argument (CTest passes it)
 #   e2e_setup vmlab-e2e                  # root + qemu or exit 77; libvirtd in that netns
+#                                        # (or where one already runs: e2e_use_running_libvirtd)
 #   e2e_add_box vmlab-tiny "$E2E_TINY_BOX"
 #   cd "$E2E_TMP/project" && in_ns "$VMLAB" up; assert_eq ...
 # Run vmlab itself with in_ns: QEMU (started by the namespaced libvirtd) binds the slirp
@@ -54,6 +55,7 @@ e2e_setup() {
   chmod 0755 "$E2E_TMP"  # qemu runs as libvirt-qemu and must reach disks below it
   export VMLAB_HOME="$E2E_TMP/home"
   mkdir -p "$VMLAB_HOME" "$E2E_TMP/project"
+  e2e_use_running_libvirtd
   local had_state=""
   [ -d "/run/vmlab-libvirtd/$E2E_NETNS" ] && had_state=1
   e2e_log "starting libvirtd in network namespace $E2E_NETNS"
@@ -68,9 +70,68 @@ e2e_setup() {
 
 # e2e_add_box NAME DIR: installs a box into the test's box store with `vmlab box add`.
 # The box is removed again at exit, with its volumes in the libvirt pool.
+# If the shared pool already holds volumes of a box of that name (another lab's, e.g. the
+# demo's, backs its disks with them), only the volumes the test added are removed.
 e2e_add_box() {
   "$VMLAB" box add "$1" "$2" >&2 || e2e_fail "vmlab box add $1 $2 failed"
-  e2e_on_exit in_ns "$VMLAB" box remove "$1"
+  local before
+  before="$(e2e_box_volumes "$1")"
+  if [ -z "$before" ]; then
+    e2e_on_exit in_ns "$VMLAB" box remove "$1"
+  else
+    e2e_log "the pool already has volumes of box $1 ($(echo $before)): they stay at exit"
+    e2e_on_exit e2e_remove_new_box_volumes "$1" "$before"
+  fi
+}
+# e2e_free_net [FIRST=58]: prints a prefix 192.168.X (X from FIRST up) with no route in
+# E2E_NETNS, so that the test's lab network does not collide with another lab's network in the
+# same libvirtd (libvirt refuses a second network on a subnet in use).
+e2e_free_net() {
+  local x routes
+  routes="$(in_ns ip -4 route show)"
+  for x in $(seq "${1:-58}" 250); do
+    grep -q "^192\.168\.$x\.0/" <<<"$routes" || { echo "192.168.$x"; return 0; }
+  done
+  e2e_fail "no free 192.168.X.0/24 in network namespace $E2E_NETNS"
+}
+# e2e_box_volumes NAME: the pool volumes of box NAME (box-NAME-*), one per line.
+e2e_box_volumes() {
+  in_ns virsh -q -c qemu:///system vol-list vmlab 2>/dev/null | awk '{print $1}' | grep -F "box-$1-" || true
+}
+# e2e_remove_new_box_volumes NAME BEFORE: deletes the volumes of box NAME not in BEFORE.
+e2e_remove_new_box_volumes() {
+  local v
+  for v in $(e2e_box_volumes "$1"); do
+    grep -qxF "$v" <<<"$2" && continue
+    e2e_log "removing box volume $v (added by this test)"
+    in_ns virsh -q -c qemu:///system vol-delete --pool vmlab "$v" >/dev/null
+  done
+}
+
+# e2e_use_running_libvirtd: there is one system libvirtd per host (it owns
+# /run/libvirt/libvirt-sock). If one already runs in another named network namespace (e.g.
+# the one scripts/demo.sh started), the test uses it there: E2E_NETNS becomes that namespace
+# and teardown leaves the daemon running. The test's labs, networks, box store and box
+# volumes are its own, so another lab in that libvirtd is not touched. A libvirtd in the
+# root namespace, or in a namespace without a name, makes the test skip (77): the tests keep
+# their libvirt networks inside a network namespace they can enter.
+e2e_use_running_libvirtd() {
+  local pid id n where=""
+  pid="$(cat /run/libvirtd.pid 2>/dev/null)" || return 0
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = libvirtd ] || return 0
+  id="$(stat -Lc %d:%i "/proc/$pid/ns/net")"
+  for n in /run/netns/*; do
+    [ -e "$n" ] && [ "$(stat -Lc %d:%i "$n")" = "$id" ] && { where="$(basename "$n")"; break; }
+  done
+  if [ -z "$where" ]; then
+    [ "$id" = "$(stat -Lc %d:%i /proc/self/ns/net)" ] \
+      && e2e_skip "libvirtd (pid $pid) runs in the root network namespace; the e2e tests keep their libvirt networks inside a network namespace (stop it, or start it with scripts/libvirtd-netns.sh start NS)"
+    e2e_skip "libvirtd (pid $pid) runs in a network namespace without a name in /run/netns; the tests cannot enter it (stop it, or start it with scripts/libvirtd-netns.sh start NS)"
+  fi
+  if [ "$where" != "$E2E_NETNS" ]; then
+    e2e_log "libvirtd (pid $pid) already runs in network namespace $where: using it there"
+    E2E_NETNS="$where"
+  fi
 }
 
 e2e_teardown() {

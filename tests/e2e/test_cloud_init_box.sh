@@ -33,6 +33,9 @@ ip = "192.168.57.21"
   type = "shell"
   inline = "id -u > /root/who && echo ran-as-$(id -un)"
 EOF
+# Another lab may be up in the same libvirtd: take a subnet nobody uses (e2e_free_net).
+NET="$(e2e_free_net 57)"
+sed -i "s/192\.168\.57\./$NET./g" Vmfile
 vm() { in_ns "$VMLAB" "$@"; }
 e2e_on_exit bash -c "cd '$P' && ip netns exec '$E2E_NETNS' '$VMLAB' destroy -f >/dev/null 2>&1"
 
@@ -42,10 +45,10 @@ echo "up with real cloud-init took $(( $(date +%s) - START )) s"
 assert_contains "$(cat "$E2E_TMP/up.log")" "ran-as-root"
 assert_eq "deb1" "$(vm ssh deb1 -c hostname)" "hostname"
 assert_eq "vmlab" "$(vm ssh deb1 -c 'id -un')" "login user"
-assert_contains "$(vm ssh deb1 -c 'ip -4 -o addr show')" "192.168.57.21/24"
+assert_contains "$(vm ssh deb1 -c 'ip -4 -o addr show')" "$NET.21/24"
 HOSTS="$(vm ssh deb1 -c 'cat /etc/hosts')"
 echo "$HOSTS"
-assert_contains "$HOSTS" "192.168.57.21"
+assert_contains "$HOSTS" "$NET.21"
 if grep -E '^127\.0\.[0-9]+\.1[[:space:]].*\bdeb1\b' <<<"$HOSTS"; then e2e_fail "deb1 maps its own name to 127.0.x.1"; fi
 assert_eq "0" "$(vm ssh deb1 -c 'sudo -n cat /root/who')" "privileged step ran as root"
 STATUS="$(vm ssh deb1 -c 'cloud-init status --wait >/dev/null 2>&1; cloud-init status')"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End to end, through a real libvirtd (inside a network namespace this test starts) and QEMU
+# End to end, through a real libvirtd (inside a network namespace: this test starts one, or
+# uses the one that already runs, e.g. scripts/demo.sh's, without touching its lab) and QEMU
 # (TCG): a three-node lab with a private network on the vmlab-tiny box.
 #  - an `up` interrupted with Ctrl-C (SIGINT) is finished by the next `up`
 #  - every node answers over SSH with its injected host key verified; hostnames and
@@ -29,11 +30,11 @@ memory = "256MiB"
 
 [[network]]
 name = "lab"
-cidr = "192.168.56.0/24"
+cidr = "192.168.58.0/24"   # replaced below by a free subnet (e2e_free_net)
 
 [[node]]
 name = "node1"
-ip = "192.168.56.11"
+ip = "192.168.58.11"
 
   [[node.provision]]
   name = "serve"
@@ -48,7 +49,7 @@ ip = "192.168.56.11"
 
 [[node]]
 name = "node2"
-ip = "192.168.56.12"
+ip = "192.168.58.12"
 
   [[node.provision]]
   name = "fetch"
@@ -58,7 +59,7 @@ ip = "192.168.56.12"
 
 [[node]]
 name = "node3"
-ip = "192.168.56.13"
+ip = "192.168.58.13"
 
   [[node.provision]]
   name = "picky"
@@ -66,6 +67,10 @@ ip = "192.168.56.13"
   env = { GREETING = "hello" }
   inline = "echo \"$GREETING from $(hostname)\"; test -f /tmp/allow || { echo 'boom: /tmp/allow is missing' >&2; exit 3; }"
 EOF
+# Another lab (e.g. the demo's) may be up in the same libvirtd: take a subnet nobody uses.
+NET="$(e2e_free_net 58)"
+sed -i "s/192\.168\.58\./$NET./g" Vmfile
+e2e_log "lab network: $NET.0/24"
 vm() { in_ns "$VMLAB" "$@"; }
 e2e_on_exit bash -c "cd '$P' && ip netns exec '$E2E_NETNS' '$VMLAB' destroy -f >/dev/null 2>&1"
 
@@ -109,11 +114,11 @@ e2e_log "hostnames, /etc/hosts, private network"
 for n in node1 node2 node3; do
   assert_eq "$n" "$(vm ssh "$n" -c hostname)" "hostname of $n"
   HOSTS="$(vm ssh "$n" -c 'cat /etc/hosts')"
-  assert_contains "$HOSTS" "192.168.56.11"
+  assert_contains "$HOSTS" "$NET.11"
   if grep -E "^127\.0\.[0-9]+\.1[[:space:]].*\b$n\b" <<<"$HOSTS"; then e2e_fail "$n maps its own name to 127.0.x.1"; fi
 done
-vm ssh node1 -c 'ping -c 1 -W 3 192.168.56.12 && ping -c 1 -W 3 node3' >/dev/null
-vm ssh node3 -c 'ping -c 1 -W 3 192.168.56.11' >/dev/null
+vm ssh node1 -c "ping -c 1 -W 3 $NET.12 && ping -c 1 -W 3 node3" >/dev/null
+vm ssh node3 -c "ping -c 1 -W 3 $NET.11" >/dev/null
 
 e2e_log "fix node3 and up again: only its failed step runs"
 vm ssh node3 -c 'touch /tmp/allow'
