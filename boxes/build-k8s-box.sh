@@ -6,7 +6,8 @@
 # /boot/config-$KVER (kubeadm's preflight reads it; the box boots the host's kernel directly);
 # and, from the Kubernetes bundle (bundles/kubernetes/build-bundle.sh), kubeadm + kubelet in
 # /usr/bin and the image rootfs tarballs + manifest.json in /var/lib/vmlab/k8s-images/ (for
-# `docker import` in the guest; nothing is imported here: no docker daemon runs in a chroot).
+# `docker import` in the guest with its import.sh; nothing is imported here: no docker daemon
+# runs in a chroot).
 #   usage: boxes/build-k8s-box.sh [OUTDIR]           (root; needs Debian's archive)
 #   default OUTDIR: ${VMLAB_CACHE:-/var/cache/vmlab}/boxes/debian-12-k8s
 #   env: DISK_SIZE (8G virtual), WITH_BUNDLE (1; 0 = packages and kernel config only)
@@ -85,6 +86,8 @@ rm -f "$ROOT/etc/apt/sources.list.d/zz-vmlab-build.sources"
 mv "$TMP/apt-keep/sources.list" "$ROOT/etc/apt/" 2>/dev/null || true
 ln -s ../run/systemd/resolve/stub-resolv.conf "$ROOT/etc/resolv.conf"
 rm -rf "$ROOT"/var/lib/apt/lists/* "$ROOT"/var/cache/apt/*.bin "$ROOT"/var/log/*.log "$ROOT"/var/log/apt/*
+# the base box carries ~50 MB of .debs left by debootstrap; a box needs none
+mountpoint -q "$ROOT/var/cache/apt/archives" || find "$ROOT/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -delete
 
 note "kernel config, kubeadm/kubelet, image tarballs"
 mkdir -p "$ROOT/boot" && install -m 0644 "/boot/config-$KVER" "$ROOT/boot/config-$KVER"
@@ -95,6 +98,7 @@ if [ -n "$BUNDLE" ]; then
   install -m 0755 "$BUNDLE/bin/kubeadm" "$BUNDLE/bin/kubelet" "$ROOT/usr/bin/"
   mkdir -p "$ROOT/$IMGDIR"
   install -m 0644 "$BUNDLE"/images/*.tar.gz "$BUNDLE/manifest.json" "$ROOT/$IMGDIR/"
+  install -m 0755 "$BUNDLE/images/import.sh" "$ROOT/$IMGDIR/"
   v="$(chroot "$ROOT" /usr/bin/kubeadm version -o short)"
   [ "$v" = "$(jq -r .version "$BUNDLE/manifest.json")" ] || die "kubeadm in the box says '$v'"
 fi
