@@ -7,4 +7,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh
-ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure "$@"
+rc=0
+ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure "$@" || rc=$?
+# CTest lists skipped tests (exit 77) without their output: print each one's reason here.
+LOG="${BUILD_DIR:-build}/Testing/Temporary/LastTest.log"
+if [ -f "$LOG" ]; then
+  awk '/^[0-9]+\/[0-9]+ Test: / { sub(/^[0-9]+\/[0-9]+ Test: /, ""); name = $0 }
+       /^SKIP: / && !seen[name]++ { n++; lines = lines "  " name ": " substr($0, 7) "\n" }
+       END { if (n) printf "\n%d test(s) skipped, did not run here:\n%s", n, lines }' "$LOG"
+fi
+exit "$rc"

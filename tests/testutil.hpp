@@ -5,6 +5,8 @@
 #include <fstream>
 #include <string>
 
+#include "skip.hpp"
+
 namespace vmlab::test {
 namespace fs = std::filesystem;
 

@@ -128,10 +128,8 @@ inline Sshd& shared_sshd() {
 }  // namespace vmlab::test
 
 // Use at the start of a test case that needs sshd.
-#define REQUIRE_SSHD()                                                   \
-  do {                                                                   \
-    if (!vmlab::test::sshd_available()) {                                \
-      MESSAGE("SKIP: " << vmlab::test::kSshd << " is not installed");    \
-      return;                                                            \
-    }                                                                    \
+#define REQUIRE_SSHD()                                                        \
+  do {                                                                        \
+    if (!vmlab::test::sshd_available())                                       \
+      VMLAB_SKIP(vmlab::test::kSshd << " is not installed (openssh-server)"); \
   } while (0)

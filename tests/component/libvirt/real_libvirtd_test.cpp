@@ -33,15 +33,13 @@ std::string find_boot_file(const char* prefix) {
 TEST_CASE("real libvirtd: create, boot (TCG), console, stop, destroy") {
   const char* uri = std::getenv("VMLAB_TEST_LIBVIRT_URI");
   if (!uri || !*uri) {
-    MESSAGE(
-        "SKIP: VMLAB_TEST_LIBVIRT_URI is not set (start one with "
+    VMLAB_SKIP(
+        "VMLAB_TEST_LIBVIRT_URI is not set (start one with "
         "scripts/libvirtd-netns.sh start NS and set it to qemu:///system)");
-    return;
   }
   std::string kernel = find_boot_file("vmlinuz-"), initrd = find_boot_file("initrd.img-");
   if (kernel.empty() || initrd.empty() || std::system("command -v qemu-img >/dev/null") != 0) {
-    MESSAGE("SKIP: needs /boot/vmlinuz-*, /boot/initrd.img-* and qemu-img");
-    return;
+    VMLAB_SKIP("needs /boot/vmlinuz-*, /boot/initrd.img-* and qemu-img");
   }
   test::TempDir home;
   setenv("VMLAB_HOME", home.path().c_str(), 1);
@@ -127,10 +125,9 @@ TEST_CASE("real libvirtd: the seed configures the guest; SSH with the pinned hos
   const char* box_dir = std::getenv("VMLAB_TEST_BOX_DIR");
   const char* netns = std::getenv("VMLAB_TEST_NETNS");
   if (!uri || !box_dir || !netns) {
-    MESSAGE(
-        "SKIP: set VMLAB_TEST_LIBVIRT_URI, VMLAB_TEST_BOX_DIR and VMLAB_TEST_NETNS to boot "
+    VMLAB_SKIP(
+        "set VMLAB_TEST_LIBVIRT_URI, VMLAB_TEST_BOX_DIR and VMLAB_TEST_NETNS to boot "
         "a seed-aware box and log in over SSH");
-    return;
   }
   test::TempDir home;
   setenv("VMLAB_HOME", home.path().c_str(), 1);

@@ -49,8 +49,7 @@ int count_calls(const std::string& log, const std::string& needle) {
 TEST_CASE(
     "[VBoxManage simulator] 4-node lab: parallel create, start, list, stop, recreate, destroy") {
   if (auto why = test::sim_skip_reason(); !why.empty()) {
-    MESSAGE("SKIP: VBoxManage simulator test cannot run: " << why);
-    return;
+    VMLAB_SKIP("VBoxManage simulator test cannot run: " << why);
   }
   SimEnv env;
   auto topo = test::make_topo("lab", 4);
@@ -178,8 +177,7 @@ TEST_CASE(
 
 TEST_CASE("[VBoxManage simulator] a taken SSH port is corrected at start") {
   if (auto why = test::sim_skip_reason(); !why.empty()) {
-    MESSAGE("SKIP: VBoxManage simulator test cannot run: " << why);
-    return;
+    VMLAB_SKIP("VBoxManage simulator test cannot run: " << why);
   }
   SimEnv env;
   auto topo = test::make_topo("pc", 1);
@@ -205,8 +203,7 @@ TEST_CASE("[VBoxManage simulator] a taken SSH port is corrected at start") {
 
 TEST_CASE("[VBoxManage simulator] lock-busy errors are retried") {
   if (auto why = test::sim_skip_reason(); !why.empty()) {
-    MESSAGE("SKIP: VBoxManage simulator test cannot run: " << why);
-    return;
+    VMLAB_SKIP("VBoxManage simulator test cannot run: " << why);
   }
   SimEnv env;
   auto topo = test::make_topo("lb", 1);
@@ -228,8 +225,7 @@ TEST_CASE("[VBoxManage simulator] lock-busy errors are retried") {
 
 TEST_CASE("[VBoxManage simulator] a disallowed host-only range is refused before anything exists") {
   if (auto why = test::sim_skip_reason(); !why.empty()) {
-    MESSAGE("SKIP: VBoxManage simulator test cannot run: " << why);
-    return;
+    VMLAB_SKIP("VBoxManage simulator test cannot run: " << why);
   }
   SimEnv env;
   auto topo = test::make_topo("far", 2, "10.10.0.0/24", 0x0A0A0000u);
@@ -251,8 +247,7 @@ TEST_CASE("[VBoxManage simulator] a disallowed host-only range is refused before
 
 TEST_CASE("[VBoxManage simulator] the master stays while another lab uses it") {
   if (auto why = test::sim_skip_reason(); !why.empty()) {
-    MESSAGE("SKIP: VBoxManage simulator test cannot run: " << why);
-    return;
+    VMLAB_SKIP("VBoxManage simulator test cannot run: " << why);
   }
   SimEnv env;
   auto ta = test::make_topo("a", 1);
@@ -282,8 +277,7 @@ TEST_CASE("[VBoxManage simulator] the master stays while another lab uses it") {
 
 TEST_CASE("[VBoxManage simulator] VirtualBox 7 host-only networks and internal networks") {
   if (auto why = test::sim_skip_reason(); !why.empty()) {
-    MESSAGE("SKIP: VBoxManage simulator test cannot run: " << why);
-    return;
+    VMLAB_SKIP("VBoxManage simulator test cannot run: " << why);
   }
   SimEnv env;
   setenv("VMLAB_VBOX_HOSTONLYNET", "1", 1);
@@ -321,8 +315,7 @@ TEST_CASE("[VBoxManage simulator] VirtualBox 7 host-only networks and internal n
 
 TEST_CASE("[VBoxManage simulator] version probe: too old is refused, newer accepted") {
   if (auto why = test::sim_skip_reason(); !why.empty()) {
-    MESSAGE("SKIP: VBoxManage simulator test cannot run: " << why);
-    return;
+    VMLAB_SKIP("VBoxManage simulator test cannot run: " << why);
   }
   SimEnv env;
   setenv("VBOXSIM_VERSION", "6.0.24r139119", 1);

@@ -36,8 +36,7 @@ TEST_CASE("find_vmfile without any Vmfile is a usage error") {
   std::filesystem::create_directories(dir / "a");
   if (std::filesystem::exists("/Vmfile") ||
       std::filesystem::exists(dir.path().parent_path() / "Vmfile")) {
-    MESSAGE("SKIP: a Vmfile exists above the temp dir, so the search would find it");
-    return;
+    VMLAB_SKIP("a Vmfile exists above the temp dir, so the search would find it");
   }
   try {
     find_vmfile(dir / "a");

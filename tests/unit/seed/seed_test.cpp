@@ -147,8 +147,7 @@ TEST_CASE("render_files: a root login creates no user and gives root the key") {
 
 TEST_CASE("write_iso writes a cidata ISO whose files read back identically") {
   if (run("command -v xorriso").empty()) {
-    MESSAGE("SKIP: xorriso is not installed; cannot read the ISO back");
-    return;
+    VMLAB_SKIP("xorriso is not installed; cannot read the ISO back");
   }
   test::TempDir tmp;
   auto t = lab();
