@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "core/log.hpp"
+#include "core/settings.hpp"
 #include "providers/libvirt/xml.hpp"
 
 namespace vmlab::providers::libvirt::storage {
@@ -62,7 +63,9 @@ Result<std::string> ensure_file_volume(virConnectPtr c, virStoragePoolPtr p,
         if (virt::last_error_code() == VIR_ERR_NO_SUPPORT) {
           log::warn("libvirt", "this libvirt driver cannot upload volumes; {} stays empty", name);
         } else {
-          virt::delete_volume(created.value().get());
+          if (auto del = virt::delete_volume(created.value().get()); !del.ok())
+            log::warn("libvirt", "cannot remove the half-uploaded volume {}: {}", name,
+                      del.error());
           return Result<std::string>::failure(up.error());
         }
       }
@@ -75,8 +78,7 @@ Result<std::string> ensure_file_volume(virConnectPtr c, virStoragePoolPtr p,
 }  // namespace
 
 std::string pool_dir() {
-  const char* env = std::getenv("VMLAB_LIBVIRT_POOL_DIR");
-  return env && *env ? env : "/var/lib/libvirt/images/vmlab";
+  return settings::text("VMLAB_LIBVIRT_POOL_DIR");
 }
 
 Result<virt::Pool> ensure_pool(virConnectPtr c) {

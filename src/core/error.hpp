@@ -52,8 +52,9 @@ class Interrupted : public Error {
 };
 
 // Result value used below the provider/SSH boundary: either a T or an error message.
+// [[nodiscard]]: dropping one would drop its error; check it, or pass it on.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T v) : v_(std::move(v)) {}  // NOLINT(google-explicit-constructor)
   static Result failure(std::string msg) { return Result(Fail{std::move(msg)}); }
