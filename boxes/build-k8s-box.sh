@@ -28,6 +28,12 @@ IMGDIR=var/lib/vmlab/k8s-images
 die() { echo "build-k8s-box: error: $*" >&2; exit 1; }
 note() { echo "build-k8s-box: [$(date +%T)] $*" >&2; }
 [ "$(id -u)" = 0 ] || die "must run as root (loop mount, chroot)"
+# All mounts happen in a private mount namespace of this script. Otherwise a mount namespace
+# made by anyone else meanwhile (libvirt gives every QEMU its own copy) keeps the loop mount
+# alive after our umount, and the disk would be copied before its last writes reached it.
+if [ "${VMLAB_BOX_MNTNS:-}" != "$$" ]; then
+  exec unshare --mount --propagation private /usr/bin/env VMLAB_BOX_MNTNS="$$" bash "$HERE/build-k8s-box.sh" "$@"
+fi
 for t in qemu-img losetup e2fsck resize2fs chroot file; do command -v "$t" >/dev/null || die "missing $t (run scripts/install-deps.sh)"; done
 [ -f /etc/apt/sources.list.d/debian.sources ] || die "no /etc/apt/sources.list.d/debian.sources (the chroot's apt uses the host's sources)"
 
@@ -107,7 +113,9 @@ for t in docker kubectl conntrack socat ebtables ethtool iptables apparmor_parse
 done
 [ -x "$ROOT/usr/lib/cni/bridge" ] || die "no /usr/lib/cni/bridge in the box"
 fstrim "$ROOT" 2>/dev/null || true  # freed blocks become holes: a smaller qcow2
+sync -f "$ROOT"
 umount "$ROOT"; losetup -d "$LOOP"; LOOP=""
+e2fsck -fn "$TMP/root.img" >"$TMP/e2fsck.log" 2>&1 || { cat "$TMP/e2fsck.log" >&2; die "the file system is not clean after umount (mounted elsewhere?)"; }
 
 note "qemu-img convert"
 mkdir -p "$TMP/box"
