@@ -16,11 +16,14 @@ export VMLAB_CACHE="${VMLAB_CACHE:-/var/cache/vmlab}"
 say() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
 
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (it installs packages and starts libvirtd)" >&2; exit 2; }
-"$ROOT/scripts/install-deps.sh"
-say "building vmlab"
-"$ROOT/scripts/build.sh"
 BUILD="${BUILD_DIR:-build}"  # as scripts/build.sh: relative to the checkout
 [[ "$BUILD" = /* ]] || BUILD="$ROOT/$BUILD"
+# --destroy with vmlab already built needs neither packages nor a (possibly failing) rebuild.
+if [ "${1:-}" != "--destroy" ] || [ ! -x "$BUILD/vmlab" ]; then
+  "$ROOT/scripts/install-deps.sh"
+  say "building vmlab"
+  "$ROOT/scripts/build.sh"
+fi
 export PATH="$BUILD:$PATH"
 
 # Which libvirtd: one already running (then vmlab runs in the network namespace it runs in,
