@@ -2,8 +2,18 @@
 
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "provisioners/outputs.hpp"
 
 namespace vmlab::provisioners {
+
+const config::StepTypes& step_types() {
+  static const config::StepTypes kTypes = [] {
+    config::StepTypes out;
+    for (const auto& e : provisioner_table()) out.push_back(&e.spec);
+    return out;
+  }();
+  return kTypes;
+}
 
 const char* to_string(ProbeResult r) {
   switch (r) {
@@ -25,6 +35,25 @@ communicator::ExecOptions Context::exec_options() const {
   return o;
 }
 
+std::unique_ptr<communicator::Remote> Context::peer(const std::string& name,
+                                                    const std::string& needs_step) const {
+  if (!peers)
+    throw Error("{}: needs a session to node {}, and this run reaches no other node",
+                step_title(*this), name);
+  return peers->peer(name, needs_step);
+}
+
+void Context::publish(const std::string& name, std::string value, bool secret) const {
+  if (outputs) outputs->put(node.name, step.name, name, std::move(value), secret);
+  log::debug("provision", "{}: published {}{}", step_title(*this), name, secret ? " (secret)" : "");
+}
+
+std::optional<std::string> Context::output_of(const std::string& n, const std::string& s,
+                                              const std::string& name) const {
+  if (!outputs) return std::nullopt;
+  return outputs->get(n, s, name);
+}
+
 std::string step_title(const Context& ctx) {
   return fmt::format("{} step '{}' on {}", ctx.step.type, ctx.step.name, ctx.node.name);
 }
@@ -32,8 +61,8 @@ std::string step_title(const Context& ctx) {
 std::unique_ptr<Provisioner> make_provisioner(const std::string& type) {
   std::string known;
   for (const auto& e : provisioner_table()) {
-    if (type == e.name) return e.make();
-    known += (known.empty() ? "" : ", ") + std::string(e.name);
+    if (type == e.name() && e.make) return e.make();
+    if (e.make) known += (known.empty() ? "" : ", ") + e.name();
   }
   throw UsageError(fmt::format("unknown provisioner type '{}' (known: {})", type, known));
 }

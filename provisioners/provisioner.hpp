@@ -17,12 +17,14 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "communicator/remote.hpp"
 #include "config/model.hpp"
+#include "config/step_type.hpp"
 
 namespace vmlab::provisioners {
 
@@ -32,15 +34,43 @@ const char* to_string(ProbeResult r);  // "present" | "absent" | "unknown"
 // Receives every output line of a step: node name, the line, whether it came from stderr.
 using OutputSink = std::function<void(const std::string& node, std::string_view line, bool is_stderr)>;
 
+// Sessions to the other nodes of the lab, for steps that need one (a worker fetching a join
+// command from the control plane). The executor implements it from its session pool.
+class Peers {
+ public:
+  virtual ~Peers() = default;
+  // A connected Remote to `node` of this lab (pinned host key), held exclusively by the
+  // caller until the handle is dropped; connected lazily, then reused. When `needs_step` is
+  // given, that step of `node` must have run (in this run or an earlier one). Throws Error
+  // naming the node and what to run when it is not in the lab, not created, not running or
+  // not provisioned ("... run `vmup m-k8s`").
+  virtual std::unique_ptr<communicator::Remote> peer(const std::string& node,
+                                                     const std::string& needs_step = "") = 0;
+};
+
+class StepOutputs;  // outputs.hpp
+
 struct Context {
   communicator::Remote& remote;        // connected session to the node
   const config::Node& node;
   const config::ProvisionStep& step;
   std::filesystem::path project_dir;   // the Vmfile's directory
   OutputSink output;                   // may be empty (output dropped)
+  const config::Topology* topo = nullptr;  // the whole lab (null in single-node tests)
+  Peers* peers = nullptr;                  // null: this run reaches no other node
+  StepOutputs* outputs = nullptr;          // null: values are not handed on
 
   // ExecOptions that stream into `output`.
   communicator::ExecOptions exec_options() const;
+  // peers->peer(), or an Error saying this run cannot reach other nodes.
+  std::unique_ptr<communicator::Remote> peer(const std::string& node,
+                                             const std::string& needs_step = "") const;
+  // Hands a value to later steps as (this node, this step, name). A secret is never printed,
+  // logged or stored on disk; the executor masks it in output.
+  void publish(const std::string& name, std::string value, bool secret) const;
+  // A value published by step `step` of `node` (this run, or non-secret from an earlier one).
+  std::optional<std::string> output_of(const std::string& node, const std::string& step,
+                                       const std::string& name) const;
 };
 
 class Provisioner {
@@ -50,14 +80,21 @@ class Provisioner {
   virtual void apply(Context& ctx) = 0;
 };
 
+// One row of the provisioner table: what the Vmfile language needs of the type (its keys,
+// resolve hook, cross-node rules, digest: config::StepType) and how to make the provisioner
+// that runs it. `make` is null for a type the language knows but this build cannot run
+// (its spec says implemented = false; such steps are a validate error).
 struct ProvisionerEntry {
-  const char* name;         // the Vmfile's `type`
-  const char* description;
+  const config::StepType& spec;
   std::unique_ptr<Provisioner> (*make)();
+  const std::string& name() const { return spec.name; }
 };
 
-// The explicit provisioner table (registry.cpp): shell, file (docker, kubernetes later).
+// The explicit provisioner table (registry.cpp). Adding a provisioner = one folder under
+// provisioners/ (its StepType and its Provisioner) plus one line there.
 const std::vector<ProvisionerEntry>& provisioner_table();
+// The table's specs, for config::LoadOptions::step_types.
+const config::StepTypes& step_types();
 // Looks a type up; throws UsageError naming the known types.
 std::unique_ptr<Provisioner> make_provisioner(const std::string& type);
 

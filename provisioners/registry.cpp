@@ -1,16 +1,24 @@
-// The explicit provisioner table: Vmfile `type` -> factory. Add new provisioners here.
+// The explicit provisioner table: Vmfile `type` -> its language spec and its factory.
+// Add a provisioner here: one folder (spec + provisioner) and one line below.
 #include "provisioners/file/file.hpp"
+#include "provisioners/file/file_spec.hpp"
+#include "provisioners/kubernetes/kubernetes_spec.hpp"
 #include "provisioners/provisioner.hpp"
 #include "provisioners/shell/shell.hpp"
+#include "provisioners/shell/shell_spec.hpp"
 
 namespace vmlab::provisioners {
 
+template <typename P>
+std::unique_ptr<Provisioner> make() {
+  return std::make_unique<P>();
+}
+
 const std::vector<ProvisionerEntry>& provisioner_table() {
   static const std::vector<ProvisionerEntry> kTable = {
-      {"shell", "run an inline script or a script file (args, env, sudo)",
-       [] { return std::unique_ptr<Provisioner>(new ShellProvisioner()); }},
-      {"file", "copy a file or directory to the guest",
-       [] { return std::unique_ptr<Provisioner>(new FileProvisioner()); }},
+      {shell_step_type(), &make<ShellProvisioner>},
+      {file_step_type(), &make<FileProvisioner>},
+      {kubernetes_step_type(), nullptr},  // the language is there; the provisioner is not yet
   };
   return kTable;
 }

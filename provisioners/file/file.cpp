@@ -1,5 +1,7 @@
 #include "provisioners/file/file.hpp"
 
+#include "provisioners/file/file_spec.hpp"
+
 #include <sstream>
 
 #include "communicator/command.hpp"
@@ -38,7 +40,7 @@ std::map<std::string, std::string> parse_sha256sum(const std::string& text) {
 }
 
 ProbeResult FileProvisioner::probe(Context& ctx) {
-  const auto& step = ctx.step;
+  const auto& step = ctx.step.as<FileSettings>();
   std::error_code ec;
   if (!fs::exists(step.source, ec))
     throw Error("{}: source {} does not exist", step_title(ctx), step.source.string());
@@ -65,7 +67,7 @@ ProbeResult FileProvisioner::probe(Context& ctx) {
 }
 
 void FileProvisioner::apply(Context& ctx) {
-  const auto& step = ctx.step;
+  const auto& step = ctx.step.as<FileSettings>();
   const std::string& user = ctx.remote.target().user;
   if (!step.privileged || user == "root") {
     ctx.remote.upload(step.source, step.destination);

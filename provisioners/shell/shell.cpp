@@ -1,5 +1,7 @@
 #include "provisioners/shell/shell.hpp"
 
+#include "provisioners/shell/shell_spec.hpp"
+
 #include <unistd.h>
 
 #include <fstream>
@@ -39,9 +41,10 @@ class TempScript {
 }  // namespace
 
 std::string shell_script_text(const Context& ctx) {
-  if (ctx.step.path.empty()) return ctx.step.inline_script;
-  std::ifstream in(ctx.step.path, std::ios::binary);
-  if (!in) throw Error("{}: cannot read script {}", step_title(ctx), ctx.step.path.string());
+  const auto& s = ctx.step.as<ShellSettings>();
+  if (s.path.empty()) return s.inline_script;
+  std::ifstream in(s.path, std::ios::binary);
+  if (!in) throw Error("{}: cannot read script {}", step_title(ctx), s.path.string());
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -70,10 +73,11 @@ void ShellProvisioner::apply(Context& ctx) {
     TempScript local(script);
     ctx.remote.upload(local.path(), remote, 0755);
   }
+  const auto& s = ctx.step.as<ShellSettings>();
   auto opts = ctx.exec_options();
-  opts.env = ctx.step.env;
-  opts.sudo = ctx.step.privileged;
-  int status = ctx.remote.exec(shell_command(remote, ctx.step.args), opts);
+  opts.env = s.env;
+  opts.sudo = s.privileged;
+  int status = ctx.remote.exec(shell_command(remote, s.args), opts);
   ctx.remote.exec("rm -f " + communicator::shell_quote(remote), {});
   if (status != 0) throw Error("{}: script exited with status {}", step_title(ctx), status);
 }

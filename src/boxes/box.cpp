@@ -13,20 +13,21 @@
 
 namespace vmlab::boxes {
 namespace fs = std::filesystem;
-namespace {
 
-bool valid_name(const std::string& n) {
+const char* const kBoxNameRule =
+    "use letters, digits, '.', '_' and '-' (not first), at most 64";
+
+bool valid_box_name(std::string_view n) {
   if (n.empty() || n.size() > 64 || n[0] == '.' || n[0] == '-') return false;
   return std::all_of(n.begin(), n.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
   });
 }
 
+namespace {
+
 void require_valid_name(const std::string& n) {
-  if (!valid_name(n))
-    throw UsageError(fmt::format(
-        "invalid box name \"{}\": use letters, digits, '.', '_' and '-' (not first), at most 64",
-        n));
+  if (!valid_box_name(n)) throw UsageError(fmt::format("invalid box name \"{}\": {}", n, kBoxNameRule));
 }
 
 // Virtual size of a qcow2 image from its header (0 if not qcow2 or unreadable).
@@ -89,7 +90,7 @@ fs::path store() {
 }  // namespace
 
 std::optional<Box> find_box(const std::string& name) {
-  if (!valid_name(name)) return std::nullopt;
+  if (!valid_box_name(name)) return std::nullopt;
   fs::path dir = filenames::box_dir(name);
   if (!fs::exists(dir / filenames::kBoxDisk)) return std::nullopt;
   return load(name, dir);
@@ -100,7 +101,7 @@ std::vector<Box> list_boxes() {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(store(), ec)) {
     std::string name = e.path().filename().string();
-    if (!e.is_directory() || !valid_name(name)) continue;  // skips .tmp-* and .trash-*
+    if (!e.is_directory() || !valid_box_name(name)) continue;  // skips .tmp-* and .trash-*
     if (auto b = find_box(name)) out.push_back(std::move(*b));
   }
   std::sort(out.begin(), out.end(), [](const Box& a, const Box& b) { return a.name < b.name; });

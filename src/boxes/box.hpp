@@ -11,9 +11,15 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vmlab::boxes {
+
+// A box name as the Vmfile and `vmlab box add` accept it (it names a directory of the store,
+// so no '/', no leading '.'): checked where it is written.
+bool valid_box_name(std::string_view name);
+extern const char* const kBoxNameRule;  // the rule as users read it
 
 struct Box {
   std::string name;

@@ -15,7 +15,7 @@ void add_config(CLI::App& app, GlobalOptions& g) {
   cmd->add_flag("--json", g.json, "machine-readable JSON");
   cmd->callback([&g] {
     const auto file = config::locate_vmfile(file_arg.empty() ? g.vmfile : file_arg);
-    const config::Topology t = config::load(file, {g.provider});
+    const config::Topology t = config::load(file, load_options(g));
     if (g.json)
       fmt::print("{}\n", config::to_json(t).dump(2));
     else

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "config/load.hpp"
+
 namespace vmlab::cli {
 
 struct GlobalOptions {
@@ -21,6 +23,9 @@ struct GlobalOptions {
   // them off before parsing.
   std::vector<std::string> after_dashes;
 };
+
+// How every command loads the Vmfile: the --provider override and the provisioner table.
+config::LoadOptions load_options(const GlobalOptions& g);
 
 // Installs every subcommand from the table in commands.cpp.
 void add_all_commands(CLI::App& app, GlobalOptions& g);

@@ -1,8 +1,16 @@
 // The explicit command table: one entry per subcommand, each defined in its own cmd_*.cpp.
 #include "cli/command.hpp"
 #include "core/log.hpp"
+#include "provisioners/provisioner.hpp"
 
 namespace vmlab::cli {
+
+config::LoadOptions load_options(const GlobalOptions& g) {
+  config::LoadOptions opts;
+  opts.provider = g.provider;
+  opts.step_types = &provisioners::step_types();
+  return opts;
+}
 
 void add_validate(CLI::App& app, GlobalOptions& g);
 void add_config(CLI::App& app, GlobalOptions& g);

@@ -48,6 +48,13 @@ class Remote {
   virtual void upload(const std::filesystem::path& local, const std::string& remote,
                       std::optional<int> mode = std::nullopt) = 0;
 
+  // Copies one remote regular file to `local` over SFTP: written to a temporary file beside
+  // `local`, then renamed into place (a failed download leaves no partial file), with mode
+  // `mode` (default 0600: what is fetched is often a credential, e.g. a kubeconfig). Throws
+  // SshError naming the path and SFTP status (NO_SUCH_FILE, PERMISSION_DENIED, ...).
+  virtual void download(const std::string& remote, const std::filesystem::path& local,
+                        int mode = 0600) = 0;
+
   virtual const SshTarget& target() const = 0;
 };
 

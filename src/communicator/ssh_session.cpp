@@ -66,6 +66,14 @@ void SshSession::upload(const std::filesystem::path& local, const std::string& r
   detail::run_sync(impl_->io, impl_->s->disconnect());
 }
 
+void SshSession::download(const std::string& remote, const std::filesystem::path& local,
+                          int mode) {
+  impl_->ensure_connected(target());
+  auto f = detail::run_sync(impl_->io, impl_->s->download(remote, local, mode));
+  if (f) throw SshError(f->message);
+  detail::run_sync(impl_->io, impl_->s->disconnect());  // dropbear #321: see upload()
+}
+
 SshSession wait_ready(const SshTarget& target, std::chrono::steady_clock::time_point deadline,
                       const AttemptFn& on_attempt) {
   auto impl = std::make_unique<SshSession::Impl>();

@@ -37,6 +37,8 @@ class SshSession final : public Remote {
   int exec(const std::string& cmd, const ExecOptions& opts = {}) override;
   void upload(const std::filesystem::path& local, const std::string& remote,
               std::optional<int> mode = std::nullopt) override;
+  void download(const std::string& remote, const std::filesystem::path& local,
+                int mode = 0600) override;
   const SshTarget& target() const override;
 
   // Internal: wraps a session connected elsewhere (wait_ready, the pool).

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "boxes/box.hpp"
 #include "config/ip.hpp"
 #include "config/size.hpp"
 #include "config/stages.hpp"
@@ -16,6 +17,7 @@ namespace {
 constexpr std::uint64_t kDefaultMemoryMib = 1024;
 constexpr std::uint64_t kDefaultDiskMib = 10 * 1024;
 const std::vector<std::string> kProviders = {"libvirt", "virtualbox"};
+constexpr std::int64_t kMaxCount = 1000;  // nodes per group
 
 std::string missing(std::string_view key) {
   return fmt::format("missing required key \"{}\"", key);
@@ -131,11 +133,15 @@ void add_members(const RawNode& rn, Node proto, int count, bool group,
   }
 }
 
-void resolve_node(const RawNode& rn, const NodeDefaults& d, Resolved& r, Diagnostics& diag) {
+void resolve_node(const RawNode& rn, const NodeDefaults& d, const StepTypes& types, Resolved& r,
+                  Diagnostics& diag) {
   const std::filesystem::path& project = r.topo.project_dir;
   Node proto;
   proto.pos = rn.pos;
   proto.box = rn.box.value.value_or(d.box);
+  if (rn.box.has() && !diag.tainted(rn.key + ".box") && !boxes::valid_box_name(*rn.box))
+    diag.add(rn.box.pos, rn.key + ".box",
+             fmt::format("invalid box name \"{}\": {}", *rn.box, boxes::kBoxNameRule));
   if (proto.box.empty() && !diag.tainted(rn.key + ".box"))
     diag.add(rn.pos, rn.key, "missing required key \"box\" (set it here or in [defaults])");
   proto.cpus = cpus_or(rn.cpus, rn.key + ".cpus", d.cpus, diag);
@@ -145,8 +151,12 @@ void resolve_node(const RawNode& rn, const NodeDefaults& d, Resolved& r, Diagnos
   if (rn.count.has() && *rn.count < 1)
     diag.add(rn.count.pos, rn.key + ".count",
              fmt::format("count must be at least 1, got {}", *rn.count));
+  else if (rn.count.has() && *rn.count > kMaxCount)
+    diag.add(rn.count.pos, rn.key + ".count",
+             fmt::format("count {} is above the limit of {} nodes per group", *rn.count,
+                         kMaxCount));
   else if (rn.count.has())
-    count = static_cast<int>(std::min<std::int64_t>(*rn.count, 1000));
+    count = static_cast<int>(*rn.count);
   if (!rn.name.has()) {
     if (!diag.tainted(rn.key + ".name")) diag.add(rn.pos, rn.key, missing("name"));
     return;
@@ -193,7 +203,7 @@ void resolve_node(const RawNode& rn, const NodeDefaults& d, Resolved& r, Diagnos
     proto.forwards.push_back({static_cast<int>(*rf.guest), static_cast<int>(*rf.host), proto_name});
     forwards.push_back(&rf);
   }
-  for (const RawStep& rs : rn.provision) proto.provision.push_back(resolve_step(rs, project, diag));
+  for (const RawStep& rs : rn.provision) proto.provision.push_back(resolve_step(rs, project, types, diag));
   name_steps(rn, proto.provision, diag);
   add_members(rn, std::move(proto), count, group, ips, forwards, r, diag);
 }
@@ -201,7 +211,7 @@ void resolve_node(const RawNode& rn, const NodeDefaults& d, Resolved& r, Diagnos
 }  // namespace
 
 Resolved resolve(const Raw& raw, const std::filesystem::path& vmfile, const std::string& provider,
-                 Diagnostics& diag) {
+                 const StepTypes& types, Diagnostics& diag) {
   Resolved r;
   Topology& t = r.topo;
   t.vmfile = vmfile;
@@ -222,11 +232,14 @@ Resolved resolve(const Raw& raw, const std::filesystem::path& vmfile, const std:
 
   NodeDefaults d;
   d.box = raw.defaults.box.value.value_or("");
+  if (raw.defaults.box.has() && !diag.tainted("defaults.box") && !boxes::valid_box_name(d.box))
+    diag.add(raw.defaults.box.pos, "defaults.box",
+             fmt::format("invalid box name \"{}\": {}", d.box, boxes::kBoxNameRule));
   d.cpus = cpus_or(raw.defaults.cpus, "defaults.cpus", 1, diag);
   d.memory = size_or(raw.defaults.memory, "defaults.memory", kDefaultMemoryMib, diag);
   d.disk = size_or(raw.defaults.disk, "defaults.disk", kDefaultDiskMib, diag);
-  for (const RawNode& rn : raw.nodes) resolve_node(rn, d, r, diag);
-  derive_kubernetes(r, diag);
+  for (const RawNode& rn : raw.nodes) resolve_node(rn, d, types, r, diag);
+  derive_steps(r, types, diag);
   return r;
 }
 

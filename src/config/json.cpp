@@ -1,45 +1,29 @@
 // Topology -> JSON: every node with resolved values, provisioners in run order.
 #include "config/json.hpp"
 
+#include "config/step_type.hpp"
+
 namespace vmlab::config {
 namespace {
 
 using nlohmann::json;
-
-std::string shown_path(const std::filesystem::path& p, const std::filesystem::path& project) {
-  const auto rel = p.lexically_relative(project);
-  if (!rel.empty() && *rel.begin() != "..") return rel.generic_string();
-  return p.generic_string();
-}
 
 json step_json(const ProvisionStep& s, const std::filesystem::path& project) {
   json j = {{"name", s.name},
             {"type", s.type},
             {"run", s.run == RunPolicy::Always ? "always" : "once"},
             {"after", s.after}};
-  if (s.type == "shell") {
-    if (!s.inline_script.empty()) j["inline"] = s.inline_script;
-    if (!s.path.empty()) j["path"] = shown_path(s.path, project);
-    j["args"] = s.args;
-    j["env"] = s.env;
-    j["privileged"] = s.privileged;
-  } else if (s.type == "file") {
-    j["source"] = shown_path(s.source, project);
-    j["destination"] = s.destination;
-  } else if (s.type == "docker") {
-    j["images"] = s.images;
-  } else if (s.type == "kubernetes") {
-    j["role"] = s.role;
-    j["version"] = s.version;
-    if (s.role == "control-plane") {
-      j["pod_cidr"] = s.pod_cidr;
-      j["cni"] = s.cni;
-    }
-  }
+  if (s.settings) s.settings->to_json(j, project);
   return j;
 }
 
 }  // namespace
+
+std::string shown_path(const std::filesystem::path& p, const std::filesystem::path& project) {
+  const auto rel = p.lexically_relative(project);
+  if (!rel.empty() && *rel.begin() != "..") return rel.generic_string();
+  return p.generic_string();
+}
 
 json to_json(const Topology& t) {
   json nets = json::array();

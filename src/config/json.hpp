@@ -10,4 +10,7 @@ namespace vmlab::config {
 
 nlohmann::json to_json(const Topology& t);
 
+// `p` relative to `project` when it lies inside it, else absolute (generic form).
+std::string shown_path(const std::filesystem::path& p, const std::filesystem::path& project);
+
 }  // namespace vmlab::config

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "config/stages.hpp"
+#include "config/step_type.hpp"
 #include "config/text.hpp"
 #include "core/log.hpp"
 #include "core/settings.hpp"
@@ -42,7 +43,9 @@ Topology load_string(std::string_view toml, const std::filesystem::path& as_file
   Diagnostics diag(as_file.string());
   const Raw raw = parse_vmfile(toml, as_file.string(), diag);
   if (!diag.empty() && diag.tainted("")) diag.throw_if_any();  // not TOML: nothing to resolve
-  Resolved r = resolve(raw, std::filesystem::absolute(as_file).lexically_normal(), provider, diag);
+  static const StepTypes kNone;
+  Resolved r = resolve(raw, std::filesystem::absolute(as_file).lexically_normal(), provider,
+                       opts.step_types ? *opts.step_types : kNone, diag);
   validate(raw, r, diag);
   diag.throw_if_any();
   log::debug("config", "loaded {}: {} nodes, {} networks, provider {}", as_file.string(),

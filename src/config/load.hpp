@@ -38,11 +38,16 @@ class ConfigError : public vmlab::UsageError {
   std::vector<Diagnostic> diagnostics_;
 };
 
+struct StepType;  // step_type.hpp
+
 struct LoadOptions {
   // Provider override (--provider). Empty: VMLAB_PROVIDER, else the Vmfile's, else "libvirt".
   std::string provider;
   // Read VMLAB_PROVIDER from the environment (tests switch it off to stay hermetic).
   bool use_env = true;
+  // The provisioner types steps may use (provisioners::step_types()). Null: none, so every
+  // step is an "unknown provisioner type" error.
+  const std::vector<const StepType*>* step_types = nullptr;
 };
 
 // Reads, checks and resolves `vmfile`. Throws ConfigError listing EVERY problem found, or

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,31 +40,25 @@ struct Forward {
 
 enum class RunPolicy { Once, Always };
 
-// One provisioning step. `type` selects which fields mean something.
+struct StepSettings;  // step_type.hpp: the type-specific part, declared by the provisioner
+
+// One provisioning step: what every step has, plus its type's settings.
 struct ProvisionStep {
-  std::string name;  // unique within the node; default "<type>" or "<type>-<n>" (see defaults.cpp)
-  std::string type;  // "shell" | "file" | "docker" | "kubernetes"
+  std::string name;  // unique within the node; default "<type>" or "<type>-<n>" (see provision.cpp)
+  std::string type;  // a type of the provisioner table (provisioners/registry.cpp)
   RunPolicy run = RunPolicy::Once;
   // Edges: "node" (that node fully provisioned) or "node:step" (that step done).
   // Explicit ones from the Vmfile plus derived ones (kubernetes workers -> control plane).
   std::vector<std::string> after;
-  // shell
-  std::string inline_script;         // exactly one of inline_script / path is set
-  std::filesystem::path path;        // absolute (resolved relative to the Vmfile)
-  std::vector<std::string> args;
-  std::map<std::string, std::string> env;
-  bool privileged = true;
-  // file
-  std::filesystem::path source;  // absolute
-  std::string destination;       // guest path
-  // docker
-  std::vector<std::string> images;  // images to have present (optional)
-  // kubernetes
-  std::string role;  // "control-plane" | "worker"
-  std::string version;
-  std::string pod_cidr;
-  std::string cni;  // "calico" | "flannel"
+  // Never null after load(); the provisioner of `type` knows its concrete type.
+  std::shared_ptr<const StepSettings> settings;
   SourcePos pos;
+
+  // The settings as the provisioner's own type. Throws std::bad_cast on a mismatch.
+  template <typename T>
+  const T& as() const {
+    return dynamic_cast<const T&>(*settings);
+  }
 };
 
 struct Node {

@@ -3,6 +3,7 @@
 
 #include "config/reader.hpp"
 #include "config/stages.hpp"
+#include "config/step_type.hpp"
 
 namespace vmlab::config {
 namespace {
@@ -14,14 +15,6 @@ const std::vector<std::string> kNetworkKeys = {"name", "cidr"};
 const std::vector<std::string> kNodeKeys = {"name", "box",     "cpus",  "memory",   "disk",
                                             "ip",   "forward", "count", "provision"};
 const std::vector<std::string> kForwardKeys = {"guest", "host", "protocol"};
-const std::vector<std::string> kStepCommon = {"type", "name", "after", "run"};
-const std::vector<std::pair<std::string, std::vector<std::string>>> kStepKeys = {
-    {"shell", {"inline", "path", "args", "env", "privileged"}},
-    {"file", {"source", "destination"}},
-    {"docker", {"images"}},
-    {"kubernetes", {"role", "version", "pod_cidr", "cni"}},
-};
-
 std::map<std::string, std::string> read_vars(const toml::table& doc, Diagnostics& diag) {
   std::map<std::string, std::string> vars;
   const toml::node* n = doc.get("vars");
@@ -41,6 +34,8 @@ std::map<std::string, std::string> read_vars(const toml::table& doc, Diagnostics
   return vars;
 }
 
+// The common keys are read here; the rest is kept for the step's type to check
+// (resolve_step, with the provisioner table).
 RawStep read_step(const toml::table& t, const std::string& key, Diagnostics& diag,
                   const std::map<std::string, std::string>& vars) {
   TableReader r(t, key, diag, vars);
@@ -51,31 +46,7 @@ RawStep read_step(const toml::table& t, const std::string& key, Diagnostics& dia
   s.name = r.str("name");
   s.run = r.str("run");
   s.after = r.str_or_list("after", &s.after_pos);
-  s.inline_script = r.str("inline");
-  s.path = r.str("path");
-  s.args = r.str_list("args");
-  s.env = r.str_map("env");
-  s.privileged = r.boolean("privileged");
-  s.source = r.str("source");
-  s.destination = r.str("destination");
-  s.images = r.str_list("images");
-  s.role = r.str("role");
-  s.version = r.str("version");
-  s.pod_cidr = r.str("pod_cidr");
-  s.cni = r.str("cni");
-  // The allowed keys depend on the type; an unknown or missing type allows all of them.
-  std::vector<std::string> allowed = kStepCommon;
-  std::string what;
-  for (const auto& [type, keys] : kStepKeys) {
-    if (s.type.has() && *s.type == type) {
-      allowed.insert(allowed.end(), keys.begin(), keys.end());
-      what = fmt::format("a {} step", type);
-    }
-  }
-  if (what.empty())
-    for (const auto& [type, keys] : kStepKeys)
-      allowed.insert(allowed.end(), keys.begin(), keys.end());
-  r.check_keys(allowed, what);
+  s.fields = r.fields_except(common_step_keys());
   return s;
 }
 

@@ -1,12 +1,14 @@
-// Stage 2b: provisioning steps. Checks each step on its own (type, required keys, files that
-// must exist, allowed values), names steps, and derives the kubernetes join edges.
+// Stage 2b: provisioning steps. Reads the common keys (type, name, after, run), looks the
+// type up in the provisioner table, checks the type's keys (unknown keys, value types,
+// allowed values) and hands them to the type's resolve hook; names steps; runs the types'
+// cross-node hooks (derived edges). No type is known here by name.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <map>
 
-#include "config/ip.hpp"
 #include "config/stages.hpp"
+#include "config/step_type.hpp"
 #include "config/text.hpp"
 
 namespace vmlab::config {
@@ -14,116 +16,94 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::vector<std::string> kTypes = {"shell", "file", "docker", "kubernetes"};
-const std::vector<std::string> kRoles = {"control-plane", "worker"};
-const std::vector<std::string> kCnis = {"calico", "flannel"};
-const char* const kDefaultK8sVersion = "1.30";
-const char* const kDefaultPodCidr = "10.244.0.0/16";
-
-bool one_of(const std::string& v, const std::vector<std::string>& allowed) {
-  return std::find(allowed.begin(), allowed.end(), v) != allowed.end();
+std::vector<std::string> type_names(const StepTypes& types, bool implemented_only) {
+  std::vector<std::string> out;
+  for (const StepType* t : types)
+    if (!implemented_only || t->implemented) out.push_back(t->name);
+  return out;
 }
 
-// "1.30" or "1.30.2"
-bool valid_k8s_version(const std::string& v) {
-  int parts = 0;
-  std::size_t i = 0;
-  while (i <= v.size()) {
-    std::size_t j = i;
-    while (j < v.size() && v[j] >= '0' && v[j] <= '9') ++j;
-    if (j == i) return false;
-    ++parts;
-    if (j == v.size()) break;
-    if (v[j] != '.') return false;
-    i = j + 1;
-  }
-  return parts == 2 || parts == 3;
+const StepType* find_type(const StepTypes& types, const std::string& name) {
+  for (const StepType* t : types)
+    if (t->name == name) return t;
+  return nullptr;
 }
 
-// Resolves a path relative to the project; reports when it does not exist.
-fs::path existing(const Val<std::string>& v, const std::string& key, const char* what,
-                  const fs::path& project, Diagnostics& diag) {
-  fs::path p = fs::path(*v).is_absolute() ? fs::path(*v) : project / *v;
-  std::error_code ec;
-  if (!fs::exists(p, ec))
-    diag.add(
-        v.pos, key,
-        fmt::format("{} \"{}\" does not exist (relative paths start at the Vmfile's directory)",
-                    what, *v));
-  return p.lexically_normal();
+// Checks a value against its declared type; reports at the value (or the offending item).
+bool type_ok(const Value& v, const KeySpec& k, Diagnostics& diag) {
+  auto wrong = [&](const Value& at, const char* expected) {
+    diag.add(at.pos, at.key, fmt::format("expected {}, got {}", expected, describe(at)));
+    return false;
+  };
+  switch (k.type) {
+    case KeyType::String:
+      if (!v.is_string()) return wrong(v, to_string(k.type));
+      if (!k.allowed.empty() &&
+          std::find(k.allowed.begin(), k.allowed.end(), v.text) == k.allowed.end()) {
+        diag.add(v.pos, v.key,
+                 fmt::format("invalid {} \"{}\"; allowed: {}", k.name, v.text, join(k.allowed)));
+        return false;
+      }
+      return true;
+    case KeyType::Boolean:
+      return v.kind == Value::Kind::Boolean || wrong(v, to_string(k.type));
+    case KeyType::Integer:
+      return v.kind == Value::Kind::Integer || wrong(v, to_string(k.type));
+    case KeyType::StringList: {
+      if (!v.is_array()) return wrong(v, to_string(k.type));
+      bool ok = true;
+      for (const Value& i : v.items)
+        if (!i.is_string()) ok = wrong(i, "a string");
+      if (!ok) diag.taint(v.key);
+      return ok;
+    }
+    case KeyType::StringMap: {
+      if (!v.is_table()) return wrong(v, to_string(k.type));
+      bool ok = true;
+      for (const Field& f : v.fields)
+        if (!f.value.is_string()) ok = wrong(f.value, "a string");
+      if (!ok) diag.taint(v.key);
+      return ok;
+    }
+    case KeyType::Table:
+      return v.is_table() || wrong(v, to_string(k.type));
+    case KeyType::TableList: {
+      if (!v.is_array()) return wrong(v, to_string(k.type));
+      bool ok = true;
+      for (const Value& i : v.items)
+        if (!i.is_table()) ok = wrong(i, "a table");
+      if (!ok) diag.taint(v.key);
+      return ok;
+    }
+  }
+  return true;
 }
 
-void resolve_shell(const RawStep& s, ProvisionStep& out, const fs::path& project,
-                   Diagnostics& diag) {
-  if (s.inline_script.has() && s.path.has()) {
-    diag.add(s.path.pos, s.key + ".path",
-             "a shell step takes either \"inline\" or \"path\", not both");
-  } else if (!s.inline_script.has() && !s.path.has()) {
-    if (!diag.tainted(s.key + ".inline") && !diag.tainted(s.key + ".path"))
-      diag.add(s.pos, s.key,
-               "a shell step needs \"inline\" (a script) or \"path\" (a script file)");
-  }
-  if (s.inline_script.has()) out.inline_script = *s.inline_script;
-  if (s.path.has()) out.path = existing(s.path, s.key + ".path", "shell script", project, diag);
-  out.args = s.args.value.value_or(std::vector<std::string>{});
-  out.env = s.env.value.value_or(std::map<std::string, std::string>{});
-  out.privileged = s.privileged.value.value_or(true);
-}
-
-void resolve_file(const RawStep& s, ProvisionStep& out, const fs::path& project,
-                  Diagnostics& diag) {
-  for (auto [v, key] : {std::pair{&s.source, "source"}, std::pair{&s.destination, "destination"}})
-    if (!v->has() && !diag.tainted(s.key + "." + key))
-      diag.add(s.pos, s.key, fmt::format("a file step needs \"{}\"", key));
-  if (s.source.has()) out.source = existing(s.source, s.key + ".source", "source", project, diag);
-  if (s.destination.has()) {
-    out.destination = *s.destination;
-    if (out.destination.empty() || out.destination.front() != '/')
-      diag.add(s.destination.pos, s.key + ".destination",
-               fmt::format("destination must be an absolute path in the guest, got \"{}\"",
-                           out.destination));
-  }
-}
-
-void resolve_kubernetes(const RawStep& s, ProvisionStep& out, Diagnostics& diag) {
-  if (!s.role.has()) {
-    if (!diag.tainted(s.key + ".role"))
-      diag.add(s.pos, s.key, fmt::format("a kubernetes step needs \"role\" ({})", join(kRoles)));
-  } else if (!one_of(*s.role, kRoles)) {
-    diag.add(s.role.pos, s.key + ".role",
-             fmt::format("invalid role \"{}\"; allowed: {}", *s.role, join(kRoles)));
-  } else {
-    out.role = *s.role;
-  }
-  out.version = s.version.value.value_or(kDefaultK8sVersion);
-  if (s.version.has() && !valid_k8s_version(out.version))
-    diag.add(s.version.pos, s.key + ".version",
-             fmt::format("invalid kubernetes version \"{}\"; use \"MAJOR.MINOR\" or "
-                         "\"MAJOR.MINOR.PATCH\", e.g. \"1.30\"",
-                         out.version));
-  out.pod_cidr = s.pod_cidr.value.value_or(kDefaultPodCidr);
-  if (s.pod_cidr.has()) {
-    const CidrResult c = parse_cidr(*s.pod_cidr);
-    if (!c.ok())
-      diag.add(s.pod_cidr.pos, s.key + ".pod_cidr", c.error);
-    else
-      out.pod_cidr = c.cidr.str();
-  }
-  out.cni = s.cni.value.value_or("calico");
-  if (s.cni.has() && !one_of(*s.cni, kCnis))
-    diag.add(s.cni.pos, s.key + ".cni",
-             fmt::format("invalid cni \"{}\"; allowed: {}", *s.cni, join(kCnis)));
-  if (out.role == "worker") {
-    for (auto [v, key] : {std::pair{&s.pod_cidr, "pod_cidr"}, std::pair{&s.cni, "cni"}})
-      if (v->has())
-        diag.add(v->pos, s.key + "." + key,
-                 fmt::format("\"{}\" is set on the control-plane step only, not on a worker", key));
+// Unknown keys (with a did-you-mean among this type's keys) and value types.
+void check_fields(const RawStep& s, const StepType& t, Diagnostics& diag) {
+  std::vector<std::string> allowed = common_step_keys();
+  for (const KeySpec& k : t.keys) allowed.push_back(k.name);
+  for (const Field& f : s.fields) {
+    const std::string path = s.key + "." + f.name;
+    auto spec = std::find_if(t.keys.begin(), t.keys.end(),
+                             [&](const KeySpec& k) { return k.name == f.name; });
+    if (spec == t.keys.end()) {
+      const std::string guess = did_you_mean(f.name, allowed);
+      diag.add(f.key_pos, path,
+               guess.empty() ? fmt::format("unknown key \"{}\" for a {} step; allowed keys: {}",
+                                           f.name, t.name, join(allowed))
+                             : fmt::format("unknown key \"{}\" for a {} step; did you mean \"{}\"?",
+                                           f.name, t.name, guess));
+      continue;
+    }
+    if (!type_ok(f.value, *spec, diag)) diag.taint(path);
   }
 }
 
 }  // namespace
 
-ProvisionStep resolve_step(const RawStep& s, const fs::path& project, Diagnostics& diag) {
+ProvisionStep resolve_step(const RawStep& s, const fs::path& project, const StepTypes& types,
+                           Diagnostics& diag) {
   ProvisionStep out;
   out.pos = s.pos;
   for (const RawItem& a : s.after) out.after.push_back(a.value);
@@ -136,21 +116,30 @@ ProvisionStep resolve_step(const RawStep& s, const fs::path& project, Diagnostic
   }
   if (!s.type.has()) {
     if (!diag.tainted(s.key + ".type"))
-      diag.add(s.pos, s.key, fmt::format("missing required key \"type\" ({})", join(kTypes)));
+      diag.add(s.pos, s.key,
+               fmt::format("missing required key \"type\" ({})", join(type_names(types, true))));
     return out;
   }
   out.type = *s.type;
-  if (out.type == "shell")
-    resolve_shell(s, out, project, diag);
-  else if (out.type == "file")
-    resolve_file(s, out, project, diag);
-  else if (out.type == "docker")
-    out.images = s.images.value.value_or(std::vector<std::string>{});
-  else if (out.type == "kubernetes")
-    resolve_kubernetes(s, out, diag);
-  else
+  const StepType* t = find_type(types, out.type);
+  if (!t) {
+    const auto known = type_names(types, true);
+    const std::string guess = did_you_mean(out.type, known);
     diag.add(s.type.pos, s.key + ".type",
-             fmt::format("unknown provisioner type \"{}\"; allowed: {}", out.type, join(kTypes)));
+             guess.empty() ? fmt::format("unknown provisioner type \"{}\"; allowed: {}", out.type,
+                                         join(known))
+                           : fmt::format("unknown provisioner type \"{}\"; did you mean \"{}\"? "
+                                         "(allowed: {})",
+                                         out.type, guess, join(known)));
+    return out;
+  }
+  if (!t->implemented)  // still checked below, so every problem shows at once
+    diag.add(s.type.pos, s.key + ".type",
+             fmt::format("provisioner type \"{}\" is not implemented in this version of vmlab; "
+                         "available: {}",
+                         out.type, join(type_names(types, true))));
+  check_fields(s, *t, diag);
+  out.settings = t->resolve(StepInput(s.fields, s.key, s.pos, project, diag));
   return out;
 }
 
@@ -188,44 +177,9 @@ void name_steps(const RawNode& raw, std::vector<ProvisionStep>& steps, Diagnosti
   }
 }
 
-void derive_kubernetes(Resolved& r, Diagnostics& diag) {
-  struct Ref {
-    std::size_t node, step;
-  };
-  std::vector<Ref> planes, workers;
-  for (std::size_t n = 0; n < r.topo.nodes.size(); ++n) {
-    const auto& steps = r.topo.nodes[n].provision;
-    for (std::size_t s = 0; s < steps.size(); ++s) {
-      if (steps[s].type != "kubernetes") continue;
-      if (steps[s].role == "control-plane") planes.push_back({n, s});
-      if (steps[s].role == "worker") workers.push_back({n, s});
-    }
-  }
-  auto raw_step = [&](const Ref& ref) -> const RawStep& {
-    return r.origin[ref.node].raw->provision[ref.step];
-  };
-  for (std::size_t i = 1; i < planes.size(); ++i) {
-    const RawStep& rs = raw_step(planes[i]);
-    diag.add(rs.role.pos, rs.key + ".role",
-             fmt::format("only one kubernetes control-plane node is supported; \"{}\" is one, "
-                         "\"{}\" would be another",
-                         r.topo.nodes[planes[0].node].name, r.topo.nodes[planes[i].node].name));
-  }
-  if (planes.empty() && !workers.empty()) {
-    const RawStep& rs = raw_step(workers[0]);
-    diag.add(rs.role.pos, rs.key + ".role",
-             "a kubernetes worker needs a control-plane: add a kubernetes step with "
-             "role = \"control-plane\" to one node");
-  }
-  if (planes.size() != 1) return;
-  const Node& cp = r.topo.nodes[planes[0].node];
-  const ProvisionStep& cp_step = cp.provision[planes[0].step];
-  const std::string edge = fmt::format("{}:{}", cp.name, cp_step.name);
-  for (const Ref& w : workers) {
-    ProvisionStep& s = r.topo.nodes[w.node].provision[w.step];
-    if (std::find(s.after.begin(), s.after.end(), edge) == s.after.end()) s.after.push_back(edge);
-    if (!raw_step(w).version.has()) s.version = cp_step.version;  // workers follow the plane
-  }
+void derive_steps(Resolved& r, const StepTypes& types, Diagnostics& diag) {
+  for (const StepType* t : types)
+    if (t->derive) t->derive(r.topo, diag);  // also unimplemented types: every problem at once
 }
 
 }  // namespace vmlab::config

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/model.hpp"
+#include "config/value.hpp"
 
 namespace vmlab::config {
 
@@ -38,20 +39,12 @@ struct RawForward {
 struct RawStep {
   SourcePos pos;
   std::string key;  // "node[0].provision[2]"
+  // The keys every step has; read by the config.
   Val<std::string> type, name, run;
   std::vector<RawItem> after;
   SourcePos after_pos;
-  // shell
-  Val<std::string> inline_script, path;
-  Val<std::vector<std::string>> args;
-  Val<std::map<std::string, std::string>> env;
-  Val<bool> privileged;
-  // file
-  Val<std::string> source, destination;
-  // docker
-  Val<std::vector<std::string>> images;
-  // kubernetes
-  Val<std::string> role, version, pod_cidr, cni;
+  // Every other key, as written: the step's type declares and checks them (step_type.hpp).
+  std::vector<Field> fields;
 };
 
 struct RawNode {

@@ -215,6 +215,46 @@ const toml::array* TableReader::table_array(std::string_view key) {
   return nullptr;
 }
 
+Value TableReader::to_value(const toml::node& n, const std::string& key_path) {
+  Value v;
+  v.pos = pos_of(n.source());
+  v.key = key_path;
+  if (auto s = n.value_exact<std::string>()) {
+    v.kind = Value::Kind::String;
+    v.text = expand(*s, v.pos, key_path);
+  } else if (auto i = n.value_exact<std::int64_t>()) {
+    v.kind = Value::Kind::Integer;
+    v.integer = *i;
+  } else if (auto b = n.value_exact<bool>()) {
+    v.kind = Value::Kind::Boolean;
+    v.boolean = *b;
+  } else if (const toml::array* arr = n.as_array()) {
+    v.kind = Value::Kind::Array;
+    for (std::size_t i = 0; i < arr->size(); ++i)
+      v.items.push_back(to_value(*arr->get(i), fmt::format("{}[{}]", key_path, i)));
+  } else if (const toml::table* t = n.as_table()) {
+    v.kind = Value::Kind::Table;
+    for (auto&& [k, e] : *t) {
+      const std::string name(k.str());
+      v.fields.push_back({name, pos_of(k.source()), to_value(e, key_path + "." + name)});
+    }
+  } else {
+    v.kind = Value::Kind::Other;
+    v.text = describe(n);
+  }
+  return v;
+}
+
+std::vector<Field> TableReader::fields_except(const std::vector<std::string>& skip) {
+  std::vector<Field> out;
+  for (auto&& [k, e] : table_) {
+    const std::string name(k.str());
+    if (std::find(skip.begin(), skip.end(), name) != skip.end()) continue;
+    out.push_back({name, pos_of(k.source()), to_value(e, path(name))});
+  }
+  return out;
+}
+
 void TableReader::check_keys(const std::vector<std::string>& allowed, std::string_view what) {
   for (auto&& [k, v] : table_) {
     const std::string key(k.str());

@@ -44,10 +44,14 @@ class TableReader {
   // allowed set depends on context ("a shell step"); empty for a plain table.
   void check_keys(const std::vector<std::string>& allowed, std::string_view what = "");
 
+  // Every key not in `skip`, as Values (strings expanded), in file order.
+  std::vector<Field> fields_except(const std::vector<std::string>& skip);
+
   // `{vars.NAME}` substitution; an unknown name is reported at `pos` under `key_path`.
   std::string expand(const std::string& s, SourcePos pos, const std::string& key_path);
 
  private:
+  Value to_value(const toml::node& n, const std::string& key_path);
   void type_error(const toml::node& n, const std::string& key_path, std::string_view expected);
 
   const toml::table& table_;

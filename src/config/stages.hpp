@@ -11,6 +11,7 @@
 
 #include "config/diagnostics.hpp"
 #include "config/raw.hpp"
+#include "config/step_type.hpp"
 
 namespace vmlab::config {
 
@@ -34,15 +35,15 @@ struct Resolved {
 // Raw -> Topology with every default applied. `vmfile` is absolute; `provider` is the
 // override already chosen by load() (empty: the file's, else "libvirt").
 Resolved resolve(const Raw& raw, const std::filesystem::path& vmfile, const std::string& provider,
-                 Diagnostics& diag);
+                 const StepTypes& types, Diagnostics& diag);
 
-// Per-step checks and defaults for one raw step (type, required keys, files, roles).
+// One raw step through its type of the provisioner table (provision.cpp).
 ProvisionStep resolve_step(const RawStep& raw, const std::filesystem::path& project_dir,
-                           Diagnostics& diag);
+                           const StepTypes& types, Diagnostics& diag);
 // Default step names ("shell", or "shell-1", "shell-2" when the type repeats) and duplicates.
 void name_steps(const RawNode& raw, std::vector<ProvisionStep>& steps, Diagnostics& diag);
-// Kubernetes: exactly one control plane when workers exist; workers get the derived edge.
-void derive_kubernetes(Resolved& r, Diagnostics& diag);
+// Every type's cross-node hook (StepType::derive), once, after all nodes are resolved.
+void derive_steps(Resolved& r, const StepTypes& types, Diagnostics& diag);
 
 void validate(const Raw& raw, const Resolved& r, Diagnostics& diag);
 void check_order(const Resolved& r, Diagnostics& diag);  // order.cpp, called by validate

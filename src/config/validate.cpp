@@ -112,14 +112,6 @@ void validate(const Raw& /*raw*/, const Resolved& r, Diagnostics& diag) {
   check_names(r, diag);
   check_addresses(r, diag);
   check_forwards(r, diag);
-  for (std::size_t i = 0; i < r.topo.nodes.size(); ++i) {
-    const Node& n = r.topo.nodes[i];
-    for (std::size_t s = 0; s < n.provision.size(); ++s) {
-      if (n.provision[s].type == "kubernetes" && n.addresses.empty() && r.all_networks_valid)
-        diag.add(n.provision[s].pos, r.origin[i].raw->provision[s].key,
-                 "a kubernetes node needs an address on a lab network: set \"ip\"");
-    }
-  }
   check_order(r, diag);
 }
 

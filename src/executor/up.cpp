@@ -57,6 +57,7 @@ class UpRun {
         plan_(p),
         rep_(rep),
         connect_fn_(connect),
+        runtime_(lab, connect),
         caps_(lab.provider->capabilities()),
         boot_slots_(slot_count()),
         step_slots_(slot_count()) {}
@@ -242,7 +243,7 @@ class UpRun {
         const auto t0 = Clock::now();
         std::deque<std::string> tail;
         try {
-          run_step(*session, lab_, node, step, [&](std::string_view line, bool err) {
+          runtime_.run_step(*session, node, step, [&](std::string_view line, bool err) {
             tail.emplace_back(line);
             if (tail.size() > 10) tail.pop_front();
             rep_.output(node.name, std::string(line), err);
@@ -258,7 +259,8 @@ class UpRun {
         }
         const std::string digest = plan::step_digest(step);
         lab_.store->update([&](state::LabRecord& r) {
-          r.machines[node.name].steps[step.name] = {state::now_iso8601(), digest};
+          r.machines[node.name].steps[step.name] = {
+              state::now_iso8601(), digest, runtime_.outputs().public_values(node.name, step.name)};
         });
         dag_.set(key, Settle::Done);
         rep_.event(node.name, "step-done", fmt::format("{}: done in {:.1f}s", step.name, since(t0)),
@@ -298,6 +300,7 @@ class UpRun {
   const plan::Plan& plan_;
   Reporter& rep_;
   const ConnectFn& connect_fn_;
+  StepRuntime runtime_;  // peers and step outputs shared by this run's steps
   const providers::Capabilities caps_;
   Dag dag_;
   std::counting_semaphore<256> boot_slots_;  // create/start

@@ -1,29 +1,14 @@
-#include "core/text_util.hpp"
 #include "plan/plan.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
+#include "config/step_type.hpp"
 #include "core/error.hpp"
 
 namespace vmlab::plan {
 namespace {
-
-std::uint64_t fnv1a(std::uint64_t h, const std::string& s) {
-  return util::fnv1a("\xff", util::fnv1a(s, h));  // 0xff separates fields
-}
-
-std::string file_content(const std::filesystem::path& p) {
-  std::error_code ec;
-  if (p.empty() || !std::filesystem::is_regular_file(p, ec)) return {};
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 bool selected_node(const std::vector<std::string>& sel, const std::string& n) {
   return sel.empty() || std::find(sel.begin(), sel.end(), n) != sel.end();
@@ -38,15 +23,10 @@ bool Plan::nothing_to_do() const {
 }
 
 std::string step_digest(const config::ProvisionStep& s) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (const auto& f : {s.type, s.inline_script, s.path.string(), file_content(s.path),
-                        s.source.string(), s.destination, s.role, s.version, s.pod_cidr, s.cni})
-    h = fnv1a(h, f);
-  for (const auto& a : s.args) h = fnv1a(h, a);
-  for (const auto& [k, v] : s.env) h = fnv1a(fnv1a(h, k), v);
-  for (const auto& i : s.images) h = fnv1a(h, i);
-  h = fnv1a(h, s.privileged ? "p" : "u");
-  return fmt::format("{:016x}", h);
+  config::DigestBuilder d;
+  d.add(s.type);
+  if (s.settings) s.settings->digest(d);  // the type's settings and its files' content
+  return d.hex();
 }
 
 Plan make_plan(const config::Topology& topo, const std::vector<std::string>& selected,

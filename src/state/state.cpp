@@ -26,8 +26,10 @@ json to_json(const LabRecord& r) {
   json machines = json::object();
   for (const auto& [name, m] : r.machines) {
     json steps = json::object();
-    for (const auto& [s, rec] : m.steps)
+    for (const auto& [s, rec] : m.steps) {
       steps[s] = {{"finished_at", rec.finished_at}, {"digest", rec.digest}};
+      if (!rec.outputs.empty()) steps[s]["outputs"] = rec.outputs;
+    }
     machines[name] = {{"created", m.created},     {"ssh_host", m.ssh_host},
                       {"ssh_port", m.ssh_port},   {"steps", steps},
                       {"provisioned", m.provisioned}};
@@ -48,7 +50,8 @@ LabRecord from_json(const json& j) {
     mr.provisioned = m.value("provisioned", false);
     const json steps = m.value("steps", json::object());
     for (const auto& [s, rec] : steps.items())
-      mr.steps[s] = StepRecord{rec.value("finished_at", ""), rec.value("digest", "")};
+      mr.steps[s] = StepRecord{rec.value("finished_at", ""), rec.value("digest", ""),
+                               rec.value("outputs", std::map<std::string, std::string>{})};
     r.machines[name] = std::move(mr);
   }
   return r;

@@ -15,6 +15,8 @@ namespace vmlab::state {
 struct StepRecord {
   std::string finished_at;  // ISO 8601 UTC
   std::string digest;       // digest of the step's definition when it ran
+  // Non-secret values the step handed on (provisioners/outputs.hpp). Secrets never land here.
+  std::map<std::string, std::string> outputs;
 };
 
 struct MachineRecord {

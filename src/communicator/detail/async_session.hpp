@@ -62,6 +62,9 @@ class AsyncSession {
   Task<std::optional<Failure>> upload(std::filesystem::path local, std::string remote,
                                       std::optional<int> mode);
 
+  // SFTP download of one file (see Remote::download). Implemented in sftp_download.cpp.
+  Task<std::optional<Failure>> download(std::string remote, std::filesystem::path local, int mode);
+
   // Polite SSH disconnect (bounded to 2 s), then abort().
   Task<void> disconnect();
   // Immediate teardown: shuts the socket down and frees every libssh2 resource.

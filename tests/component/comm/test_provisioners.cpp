@@ -3,7 +3,9 @@
 
 #include "communicator/ssh_session.hpp"
 #include "core/error.hpp"
+#include "provisioners/file/file_spec.hpp"
 #include "provisioners/provisioner.hpp"
+#include "provisioners/shell/shell_spec.hpp"
 #include "sshd_fixture.hpp"
 
 using namespace vmlab;
@@ -40,8 +42,10 @@ TEST_CASE("shell provisioner: inline script with env, privileged") {
   config::ProvisionStep step;
   step.name = "greet";
   step.type = "shell";
-  step.inline_script = "echo \"hello $WHO\"\necho warn >&2\nid -u\n";
-  step.env = {{"WHO", "world"}};
+  auto sh = std::make_shared<ShellSettings>();
+  sh->inline_script = "echo \"hello $WHO\"\necho warn >&2\nid -u\n";
+  sh->env = {{"WHO", "world"}};
+  step.settings = sh;
   Sink sink;
   Context ctx{s, node, step, "/", sink.fn()};
   auto p = make_provisioner("shell");
@@ -65,10 +69,12 @@ TEST_CASE("shell provisioner: script path with args; a failing script fails loud
   config::ProvisionStep step;
   step.name = "config";
   step.type = "shell";
-  step.path = script;
-  step.args = {"3", "two words"};
-  step.env = {{"MODE", "fast"}};
-  step.privileged = false;
+  auto sh = std::make_shared<ShellSettings>();
+  sh->path = script;
+  sh->args = {"3", "two words"};
+  sh->env = {{"MODE", "fast"}};
+  sh->privileged = false;
+  step.settings = sh;
   Sink sink;
   Context ctx{s, node, step, proj.path(), sink.fn()};
   auto p = make_provisioner("shell");
@@ -78,13 +84,17 @@ TEST_CASE("shell provisioner: script path with args; a failing script fails loud
   config::ProvisionStep bad;
   bad.name = "fail";
   bad.type = "shell";
-  bad.inline_script = "echo about to fail\nexit 3\n";
+  auto bad_sh = std::make_shared<ShellSettings>();
+  bad_sh->inline_script = "echo about to fail\nexit 3\n";
+  bad.settings = bad_sh;
   Context bad_ctx{s, node, bad, proj.path(), sink.fn()};
   CHECK_THROWS_WITH_AS(run_step(*p, bad_ctx), "shell step 'fail' on node1: script exited with status 3",
                        Error);
 
   config::ProvisionStep missing = step;
-  missing.path = proj / "nope.sh";
+  auto missing_sh = std::make_shared<ShellSettings>(*sh);
+  missing_sh->path = proj / "nope.sh";
+  missing.settings = missing_sh;
   Context missing_ctx{s, node, missing, proj.path(), sink.fn()};
   CHECK_THROWS_WITH_AS(p->apply(missing_ctx),
                        fmt::format("shell step 'config' on node1: cannot read script {}",
@@ -101,16 +111,18 @@ TEST_CASE("file provisioner: a file, probed by sha256 before and after") {
   config::ProvisionStep step;
   step.name = "motd";
   step.type = "file";
-  step.source = proj.write("files/motd", "welcome\n");
-  step.destination = (guest / "etc/motd").string();
+  auto f = std::make_shared<FileSettings>();
+  f->source = proj.write("files/motd", "welcome\n");
+  f->destination = (guest / "etc/motd").string();
+  step.settings = f;
   Context ctx{s, node, step, proj.path(), {}};
   auto p = make_provisioner("file");
   CHECK(p->probe(ctx) == ProbeResult::Absent);
   CHECK(run_step(*p, ctx) == StepOutcome::Applied);
   CHECK(p->probe(ctx) == ProbeResult::Present);
-  CHECK(remote_out(s, "cat " + step.destination) == "welcome\n");
+  CHECK(remote_out(s, "cat " + f->destination) == "welcome\n");
   CHECK(run_step(*p, ctx) == StepOutcome::AlreadyPresent);
-  s.exec("echo changed > " + step.destination);
+  s.exec("echo changed > " + f->destination);
   CHECK(p->probe(ctx) == ProbeResult::Absent);
 }
 
@@ -124,14 +136,16 @@ TEST_CASE("file provisioner: a directory tree") {
   config::ProvisionStep step;
   step.name = "conf";
   step.type = "file";
-  step.source = proj / "conf";
-  step.destination = (guest / "opt/conf").string();
+  auto f = std::make_shared<FileSettings>();
+  f->source = proj / "conf";
+  f->destination = (guest / "opt/conf").string();
+  step.settings = f;
   Context ctx{s, node, step, proj.path(), {}};
   auto p = make_provisioner("file");
   CHECK(p->probe(ctx) == ProbeResult::Absent);
   CHECK(run_step(*p, ctx) == StepOutcome::Applied);
-  CHECK(remote_out(s, "cat " + step.destination + "/sub/b.conf") == "b=2\n");
+  CHECK(remote_out(s, "cat " + f->destination + "/sub/b.conf") == "b=2\n");
   CHECK(p->probe(ctx) == ProbeResult::Present);
-  s.exec("rm " + step.destination + "/a.conf");
+  s.exec("rm " + f->destination + "/a.conf");
   CHECK(p->probe(ctx) == ProbeResult::Absent);
 }

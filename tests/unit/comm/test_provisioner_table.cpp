@@ -3,6 +3,9 @@
 #include "communicator/digest.hpp"
 #include "core/error.hpp"
 #include "provisioners/file/file.hpp"
+#include "provisioners/file/file_spec.hpp"
+#include "provisioners/outputs.hpp"
+#include "provisioners/shell/shell_spec.hpp"
 #include "provisioners/provisioner.hpp"
 #include "provisioners/shell/shell.hpp"
 #include "testutil.hpp"
@@ -16,6 +19,9 @@ class NoRemote : public communicator::Remote {
  public:
   int exec(const std::string&, const communicator::ExecOptions&) override { throw Error("no"); }
   void upload(const std::filesystem::path&, const std::string&, std::optional<int>) override {
+    throw Error("no");
+  }
+  void download(const std::string&, const std::filesystem::path&, int) override {
     throw Error("no");
   }
   const communicator::SshTarget& target() const override { return t_; }
@@ -85,4 +91,50 @@ TEST_CASE("file helpers: sha256sum parsing and local digests") {
   CHECK(d.size() == 2);
   CHECK(d["./x"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(local_digests(tmp / "d/x").at(".") == d["./x"]);
+}
+
+TEST_CASE("step outputs: secrets are masked and never kept for the record") {
+  StepOutputs out;
+  out.put("m", "init", "api", "192.168.56.10:6443", false);
+  out.put("m", "init", "token", "abcdef.0123456789abcdef", true);
+  CHECK(out.get("m", "init", "token") == "abcdef.0123456789abcdef");
+  CHECK(!out.get("m", "init", "nope"));
+  CHECK(!out.get("w", "init", "token"));
+  CHECK(out.public_values("m", "init") == std::map<std::string, std::string>{{"api", "192.168.56.10:6443"}});
+  CHECK(out.redact("kubeadm join --token abcdef.0123456789abcdef x abcdef.0123456789abcdef") ==
+        "kubeadm join --token <redacted> x <redacted>");
+  CHECK(out.redact("192.168.56.10:6443") == "192.168.56.10:6443");
+  StepOutputs later;
+  later.restore("m", "init", out.public_values("m", "init"));
+  CHECK(later.get("m", "init", "api") == "192.168.56.10:6443");
+  CHECK(!later.get("m", "init", "token"));
+}
+
+TEST_CASE("a step digest covers the content of its files, not only their names") {
+  test::TempDir tmp;
+  tmp.write("d/a.txt", "one");
+  tmp.write("d/sub/b.txt", "two");
+  FileSettings f;
+  f.source = tmp / "d";
+  f.destination = "/opt/d";
+  auto digest = [&] {
+    config::DigestBuilder d;
+    f.digest(d);
+    return d.hex();
+  };
+  const std::string first = digest();
+  CHECK(digest() == first);
+  tmp.write("d/sub/b.txt", "three");
+  const std::string changed = digest();
+  CHECK(changed != first);
+  tmp.write("d/new.txt", "");
+  CHECK(digest() != changed);
+  ShellSettings sh;
+  sh.path = tmp / "d/a.txt";
+  config::DigestBuilder d1;
+  sh.digest(d1);
+  tmp.write("d/a.txt", "uno");
+  config::DigestBuilder d2;
+  sh.digest(d2);
+  CHECK(d1.hex() != d2.hex());
 }

@@ -5,19 +5,27 @@
 #include <string>
 
 #include "config/load.hpp"
+#include "provisioners/kubernetes/kubernetes_spec.hpp"
+#include "provisioners/provisioner.hpp"
 #include "testutil.hpp"
 
 namespace vmlab::test {
 
+// Hermetic (no VMLAB_PROVIDER) with the real provisioner table.
+inline config::LoadOptions test_load_options() {
+  config::LoadOptions opts;
+  opts.use_env = false;
+  opts.step_types = &provisioners::step_types();
+  return opts;
+}
+
 // Loads `toml` as <tmp>/Vmfile (plus `files`, relative path -> content). Returns "ok" when it
 // loads, else ConfigError::what() with "<tmp>/" removed. Never reads VMLAB_PROVIDER.
-inline std::string problems(const std::string& toml,
-                            const std::map<std::string, std::string>& files = {}) {
+inline std::string problems_with(const config::LoadOptions& opts, const std::string& toml,
+                                 const std::map<std::string, std::string>& files = {}) {
   TempDir dir;
   for (const auto& [rel, content] : files) dir.write(rel, content);
   const auto vmfile = dir.write("Vmfile", toml);
-  config::LoadOptions opts;
-  opts.use_env = false;
   try {
     config::load(vmfile, opts);
     return "ok";
@@ -30,10 +38,33 @@ inline std::string problems(const std::string& toml,
   }
 }
 
+inline std::string problems(const std::string& toml,
+                            const std::map<std::string, std::string>& files = {}) {
+  return problems_with(test_load_options(), toml, files);
+}
+
+// The real table, with kubernetes marked implemented: its language is checked before its
+// provisioner exists, and these options let tests see only the language's own diagnostics.
+inline config::LoadOptions k8s_load_options() {
+  static const config::StepTypes types = [] {
+    static config::StepType k8s = provisioners::kubernetes_step_type();
+    k8s.implemented = true;
+    config::StepTypes t;
+    for (const config::StepType* st : provisioners::step_types())
+      t.push_back(st->name == "kubernetes" ? &k8s : st);
+    return t;
+  }();
+  config::LoadOptions opts = test_load_options();
+  opts.step_types = &types;
+  return opts;
+}
+inline std::string k8s_problems(const std::string& toml) {
+  return problems_with(k8s_load_options(), toml);
+}
+
 // Loads `toml` as <tmp>/Vmfile and returns the topology (throws on problems).
 inline config::Topology loaded(const TempDir& dir, const std::string& toml) {
-  config::LoadOptions opts;
-  opts.use_env = false;
+  config::LoadOptions opts = test_load_options();
   return config::load(dir.write("Vmfile", toml), opts);
 }
 

@@ -8,14 +8,16 @@
 
 #include "config/json.hpp"
 #include "config/load.hpp"
+#include "config_test_util.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
 nlohmann::json portable_json(const fs::path& vmfile) {
-  vmlab::config::LoadOptions opts;
-  opts.use_env = false;
+  // k8s_load_options: the example's kubernetes steps are checked even while that
+  // provisioner is not implemented.
+  const vmlab::config::LoadOptions opts = vmlab::test::k8s_load_options();
   auto j = vmlab::config::to_json(vmlab::config::load(vmfile, opts));
   j.erase("vmfile");
   j.erase("project_dir");

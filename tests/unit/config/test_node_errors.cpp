@@ -194,3 +194,17 @@ TEST_CASE("every problem is reported, sorted by line and column") {
         "Vmfile:13:6: node[1].ip: invalid IPv4 address \"1.2.3\": expected four numbers 0-255 "
         "like \"192.168.56.10\"");
 }
+
+TEST_CASE("count above the limit names the limit and the value given") {
+  CHECK(problems(std::string(kLab) + "[[node]]\nname = \"w{i}\"\ncount = 100000000\n") ==
+        "Vmfile:9:9: node[0].count: count 100000000 is above the limit of 1000 nodes per group");
+}
+
+TEST_CASE("a box name is checked where it is written") {
+  CHECK(problems(std::string(kLab) + "[[node]]\nname = \"a\"\nbox = \"../../x\"\n") ==
+        "Vmfile:9:7: node[0].box: invalid box name \"../../x\": use letters, digits, '.', '_' "
+        "and '-' (not first), at most 64");
+  CHECK(problems("[defaults]\nbox = \"a/b\"\n[[node]]\nname = \"a\"\n") ==
+        "Vmfile:2:7: defaults.box: invalid box name \"a/b\": use letters, digits, '.', '_' and "
+        "'-' (not first), at most 64");
+}

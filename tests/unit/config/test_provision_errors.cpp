@@ -4,6 +4,7 @@
 #include "config_test_util.hpp"
 
 using vmlab::test::kLab;
+using vmlab::test::k8s_problems;
 using vmlab::test::problems;
 
 namespace {
@@ -21,13 +22,12 @@ std::string k8s_step(const std::string& body) {
 TEST_CASE("an unknown provisioner type lists the allowed types") {
   CHECK(problems(step("type = \"ansible\"\n")) ==
         "Vmfile:10:8: node[0].provision[0].type: unknown provisioner type \"ansible\"; allowed: "
-        "shell, file, docker, kubernetes");
+        "shell, file");
 }
 
 TEST_CASE("a step without a type") {
   CHECK(problems(step("inline = \"true\"\n")) ==
-        "Vmfile:9:1: node[0].provision[0]: missing required key \"type\" (shell, file, docker, "
-        "kubernetes)");
+        "Vmfile:9:1: node[0].provision[0]: missing required key \"type\" (shell, file)");
 }
 
 TEST_CASE("a shell step needs inline or path") {
@@ -71,27 +71,28 @@ TEST_CASE("an invalid run policy") {
 }
 
 TEST_CASE("an invalid kubernetes role") {
-  CHECK(problems(k8s_step("type = \"kubernetes\"\nrole = \"master\"\n")) ==
+  CHECK(k8s_problems(k8s_step("type = \"kubernetes\"\nrole = \"master\"\n")) ==
         "Vmfile:12:8: node[0].provision[0].role: invalid role \"master\"; allowed: control-plane, "
         "worker");
 }
 
 TEST_CASE("an invalid cni and kubernetes version") {
-  CHECK(problems(k8s_step("type = \"kubernetes\"\nrole = \"control-plane\"\nversion = \"latest\"\n"
+  CHECK(k8s_problems(k8s_step("type = \"kubernetes\"\nrole = \"control-plane\"\nversion = \"latest\"\n"
                           "cni = \"weave\"\n")) ==
         "Vmfile:13:11: node[0].provision[0].version: invalid kubernetes version \"latest\"; use "
-        "\"MAJOR.MINOR\" or \"MAJOR.MINOR.PATCH\", e.g. \"1.30\"\n"
-        "Vmfile:14:7: node[0].provision[0].cni: invalid cni \"weave\"; allowed: calico, flannel");
+        "\"MAJOR.MINOR.PATCH\", e.g. \"1.20.2\"\n"
+        "Vmfile:14:7: node[0].provision[0].cni: invalid cni \"weave\"; allowed: kubenet, calico, "
+        "flannel");
 }
 
 TEST_CASE("kubernetes workers need a control-plane node") {
-  CHECK(problems(k8s_step("type = \"kubernetes\"\nrole = \"worker\"\n")) ==
+  CHECK(k8s_problems(k8s_step("type = \"kubernetes\"\nrole = \"worker\"\n")) ==
         "Vmfile:12:8: node[0].provision[0].role: a kubernetes worker needs a control-plane: "
         "add a kubernetes step with role = \"control-plane\" to one node");
 }
 
 TEST_CASE("only one kubernetes control plane") {
-  CHECK(problems(std::string(kLab) +
+  CHECK(k8s_problems(std::string(kLab) +
                  "[[node]]\nname = \"m{i}\"\ncount = 2\nip = \"192.168.56.10\"\n"
                  "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"control-plane\"\n") ==
         "Vmfile:13:8: node[0].provision[0].role: only one kubernetes control-plane node is "
@@ -99,14 +100,14 @@ TEST_CASE("only one kubernetes control plane") {
 }
 
 TEST_CASE("a kubernetes node needs an address on a lab network") {
-  CHECK(problems(step("type = \"kubernetes\"\nrole = \"control-plane\"\n")) ==
+  CHECK(k8s_problems(step("type = \"kubernetes\"\nrole = \"control-plane\"\n")) ==
         "Vmfile:9:1: node[0].provision[0]: a kubernetes node needs an address on a lab network: "
         "set \"ip\"");
 }
 
 TEST_CASE("duplicate step names on one node") {
   CHECK(problems(step("type = \"shell\"\nname = \"init\"\ninline = \"true\"\n"
-                      "[[node.provision]]\ntype = \"docker\"\nname = \"init\"\n")) ==
+                      "[[node.provision]]\ntype = \"shell\"\nname = \"init\"\ninline = \"true\"\n")) ==
         "Vmfile:15:8: node[0].provision[1].name: duplicate step name \"init\" on this node (also "
         "node[0].provision[0]); set a distinct \"name\"");
 }
@@ -120,9 +121,9 @@ TEST_CASE("after naming an unknown node suggests the close one") {
 
 TEST_CASE("after naming an unknown step lists that node's steps") {
   CHECK(problems(step("type = \"shell\"\ninline = \"true\"\nafter = \"b:init\"\n") +
-                 "[[node]]\nname = \"b\"\n[[node.provision]]\ntype = \"docker\"\n") ==
+                 "[[node]]\nname = \"b\"\n[[node.provision]]\ntype = \"shell\"\ninline = \"true\"\n") ==
         "Vmfile:12:9: node[0].provision[0].after: node \"b\" has no step \"init\"; its steps: "
-        "docker");
+        "shell");
 }
 
 TEST_CASE("after naming a group template is not valid") {
@@ -142,13 +143,13 @@ TEST_CASE("a dependency cycle across nodes reports the cycle path") {
 
 TEST_CASE("a step waiting for a later step of its own node is a cycle") {
   CHECK(problems(step("type = \"shell\"\ninline = \"true\"\nafter = [\"a:last\"]\n"
-                      "[[node.provision]]\nname = \"last\"\ntype = \"docker\"\n")) ==
-        "Vmfile:12:9: node[0].provision[0].after: dependency cycle: a:shell -> a:last -> a:shell "
-        "(A -> B: A runs after B)");
+                      "[[node.provision]]\nname = \"last\"\ntype = \"shell\"\ninline = \"true\"\n")) ==
+        "Vmfile:12:9: node[0].provision[0].after: dependency cycle: a:shell-1 -> a:last -> "
+        "a:shell-1 (A -> B: A runs after B)");
 }
 
 TEST_CASE("a cycle through a derived kubernetes edge") {
-  CHECK(problems(std::string(kLab) +
+  CHECK(k8s_problems(std::string(kLab) +
                  "[[node]]\nname = \"m\"\nip = \"192.168.56.10\"\n"
                  "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"control-plane\"\n"
                  "after = [\"w\"]\n"
@@ -159,7 +160,7 @@ TEST_CASE("a cycle through a derived kubernetes edge") {
 }
 
 TEST_CASE("pod_cidr and cni belong to the control plane") {
-  CHECK(problems(
+  CHECK(k8s_problems(
             std::string(kLab) +
             "[[node]]\nname = \"m\"\nip = \"192.168.56.10\"\n"
             "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"control-plane\"\n"
@@ -167,4 +168,46 @@ TEST_CASE("pod_cidr and cni belong to the control plane") {
             "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"worker\"\ncni = \"calico\"\n") ==
         "Vmfile:19:7: node[1].provision[0].cni: \"cni\" is set on the control-plane step only, "
         "not on a worker");
+}
+
+TEST_CASE("an unknown provisioner type close to a known one gets a hint") {
+  CHECK(problems(step("type = \"shel\"\n")) ==
+        "Vmfile:10:8: node[0].provision[0].type: unknown provisioner type \"shel\"; did you mean "
+        "\"shell\"? (allowed: shell, file)");
+}
+
+TEST_CASE("a type without an implementation is an error at its type, and still checked") {
+  CHECK(problems(k8s_step("type = \"kubernetes\"\nrole = \"boss\"\n")) ==
+        "Vmfile:11:8: node[0].provision[0].type: provisioner type \"kubernetes\" is not "
+        "implemented in this version of vmlab; available: shell, file\n"
+        "Vmfile:12:8: node[0].provision[0].role: invalid role \"boss\"; allowed: control-plane, "
+        "worker");
+}
+
+TEST_CASE("a kubernetes version the bundle cannot provide") {
+  CHECK(k8s_problems(k8s_step("type = \"kubernetes\"\nrole = \"control-plane\"\n"
+                              "version = \"1.30.1\"\n")) ==
+        "Vmfile:13:11: node[0].provision[0].version: kubernetes 1.30.1 is not available from "
+        "source \"bundle\" (built from Debian's kubernetes source package: 1.20.2 only); use "
+        "version = \"1.20.2\", or source = \"upstream\" (needs internet)");
+  CHECK(k8s_problems(k8s_step("type = \"kubernetes\"\nrole = \"control-plane\"\n"
+                              "version = \"1.30.1\"\nsource = \"upstream\"\n")) == "ok");
+}
+
+TEST_CASE("a pod CIDR that overlaps a lab network or the service CIDR") {
+  CHECK(k8s_problems(k8s_step("type = \"kubernetes\"\nrole = \"control-plane\"\n"
+                              "pod_cidr = \"192.168.0.0/16\"\n")) ==
+        "Vmfile:13:12: node[0].provision[0].pod_cidr: pod_cidr 192.168.0.0/16 overlaps lab "
+        "network lab (192.168.56.0/24)");
+  CHECK(k8s_problems(k8s_step("type = \"kubernetes\"\nrole = \"control-plane\"\n"
+                              "pod_cidr = \"10.100.0.0/16\"\n")) ==
+        "Vmfile:13:12: node[0].provision[0].pod_cidr: pod_cidr 10.100.0.0/16 overlaps the "
+        "service CIDR 10.96.0.0/12");
+}
+
+TEST_CASE("a value of the wrong type for a declared key") {
+  CHECK(problems(step("type = \"shell\"\ninline = 5\n")) ==
+        "Vmfile:11:10: node[0].provision[0].inline: expected a string, got integer 5");
+  CHECK(problems(step("type = \"shell\"\ninline = \"x\"\nenv = { A = 1 }\n")) ==
+        "Vmfile:12:13: node[0].provision[0].env.A: expected a string, got integer 1");
 }

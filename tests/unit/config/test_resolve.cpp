@@ -5,11 +5,15 @@
 #include <fstream>
 
 #include "config_test_util.hpp"
+#include "provisioners/file/file_spec.hpp"
+#include "provisioners/kubernetes/kubernetes_spec.hpp"
+#include "provisioners/shell/shell_spec.hpp"
 
 using vmlab::config::RunPolicy;
 using vmlab::test::kLab;
 using vmlab::test::loaded;
 using vmlab::test::TempDir;
+using vmlab::test::test_load_options;
 
 TEST_CASE("built-in defaults when [defaults] is silent") {
   TempDir dir;
@@ -30,7 +34,7 @@ TEST_CASE("the lab name defaults to the sanitised directory name") {
   const auto sub = dir / "My_Project.v2";
   std::filesystem::create_directories(sub);
   std::ofstream(sub / "Vmfile") << "";
-  vmlab::config::LoadOptions opts;
+  vmlab::config::LoadOptions opts = vmlab::test::test_load_options();
   opts.use_env = false;
   CHECK(vmlab::config::load(sub / "Vmfile", opts).name == "my-project-v2");
 }
@@ -89,37 +93,51 @@ TEST_CASE("default step names: the type, or type-N when it repeats") {
       loaded(dir, std::string(kLab) +
                       "[[node]]\nname = \"a\"\n"
                       "[[node.provision]]\ntype = \"shell\"\ninline = \"a\"\n"
-                      "[[node.provision]]\ntype = \"docker\"\n"
+                      "[[node.provision]]\ntype = \"file\"\nsource = \"Vmfile\"\n"
+                      "destination = \"/x\"\n"
                       "[[node.provision]]\ntype = \"shell\"\ninline = \"b\"\nrun = \"always\"\n"
                       "[[node.provision]]\ntype = \"shell\"\nname = \"last\"\ninline = \"c\"\n");
   const auto& p = t.nodes[0].provision;
   REQUIRE(p.size() == 4);
   CHECK(p[0].name == "shell-1");
-  CHECK(p[1].name == "docker");
+  CHECK(p[1].name == "file");
   CHECK(p[2].name == "shell-2");
   CHECK(p[2].run == RunPolicy::Always);
   CHECK(p[3].name == "last");
-  CHECK(p[0].privileged);
+  CHECK(p[0].as<vmlab::provisioners::ShellSettings>().privileged);
+  CHECK(p[0].as<vmlab::provisioners::ShellSettings>().inline_script == "a");
 }
 
-TEST_CASE("kubernetes workers get the derived edge and the control plane's version") {
+TEST_CASE("kubernetes workers get the derived edge and follow the control plane") {
+  // The kubernetes language is checked even before its provisioner exists; load it here with
+  // the type marked implemented to look at what it resolves to.
+  vmlab::config::StepType k8s = vmlab::provisioners::kubernetes_step_type();
+  k8s.implemented = true;
+  const vmlab::config::StepTypes types = {&vmlab::provisioners::shell_step_type(), &k8s};
   TempDir dir;
-  const auto t = loaded(dir, std::string(kLab) +
-                                 "[[node]]\nname = \"m\"\nip = \"192.168.56.10\"\n"
-                                 "[[node.provision]]\nname = \"init\"\ntype = \"kubernetes\"\n"
-                                 "role = \"control-plane\"\nversion = \"1.29.3\"\n"
-                                 "[[node]]\nname = \"w{i}\"\ncount = 2\nip = \"192.168.56.20\"\n"
-                                 "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"worker\"\n"
-                                 "after = [\"m\"]\n");
+  auto opts = test_load_options();
+  opts.step_types = &types;
+  const auto t = vmlab::config::load(
+      dir.write("Vmfile", std::string(kLab) +
+                              "[[node]]\nname = \"m\"\nip = \"192.168.56.10\"\n"
+                              "[[node.provision]]\nname = \"init\"\ntype = \"kubernetes\"\n"
+                              "role = \"control-plane\"\npod_cidr = \"10.32.0.0/16\"\n"
+                              "[[node]]\nname = \"w{i}\"\ncount = 2\nip = \"192.168.56.20\"\n"
+                              "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"worker\"\n"
+                              "after = [\"m\"]\n"),
+      opts);
   REQUIRE(t.nodes.size() == 3);
+  using vmlab::provisioners::KubernetesSettings;
   const auto& cp = t.nodes[0].provision[0];
   CHECK(cp.after.empty());
-  CHECK(cp.pod_cidr == "10.244.0.0/16");
-  CHECK(cp.cni == "calico");
+  CHECK(cp.as<KubernetesSettings>().pod_cidr == "10.32.0.0/16");
+  CHECK(cp.as<KubernetesSettings>().cni == "kubenet");
+  CHECK(cp.as<KubernetesSettings>().source == "bundle");
   for (int i = 1; i <= 2; ++i) {
     const auto& w = t.nodes[i].provision[0];
     CHECK(w.after == std::vector<std::string>{"m", "m:init"});
-    CHECK(w.version == "1.29.3");
+    CHECK(w.as<KubernetesSettings>().version == "1.20.2");
+    CHECK(w.as<KubernetesSettings>().pod_cidr == "10.32.0.0/16");
   }
 }
 
@@ -131,15 +149,16 @@ TEST_CASE("{vars.X} expands in any string, also inside arrays and env") {
                                  "[[node.provision]]\ntype = \"shell\"\npath = \"s.sh\"\n"
                                  "args = [\"{vars.v}{vars.v}\"]\nenv = { A = \"a{vars.v}\" }\n");
   CHECK(t.nodes[0].name == "n-x");
-  CHECK(t.nodes[0].provision[0].args == std::vector<std::string>{"xx"});
-  CHECK(t.nodes[0].provision[0].env.at("A") == "ax");
-  CHECK(t.nodes[0].provision[0].path == dir.path() / "s.sh");
+  const auto& sh = t.nodes[0].provision[0].as<vmlab::provisioners::ShellSettings>();
+  CHECK(sh.args == std::vector<std::string>{"xx"});
+  CHECK(sh.env.at("A") == "ax");
+  CHECK(sh.path == dir.path() / "s.sh");
 }
 
 TEST_CASE("provider: --provider beats VMLAB_PROVIDER beats the file") {
   TempDir dir;
   const auto vmfile = dir.write("Vmfile", "provider = \"virtualbox\"\n");
-  vmlab::config::LoadOptions opts;
+  vmlab::config::LoadOptions opts = vmlab::test::test_load_options();
   opts.use_env = false;
   CHECK(vmlab::config::load(vmfile, opts).provider == "virtualbox");
   opts.use_env = true;
@@ -181,7 +200,7 @@ TEST_CASE("summary() is the human form of `vmlab config`") {
       loaded(dir, std::string(kLab) +
                       "[[node]]\nname = \"a\"\nmemory = \"1.5GiB\"\nip = \"192.168.56.10\"\n"
                       "forward = [{ guest = 80, host = 8080 }]\n"
-                      "[[node.provision]]\ntype = \"docker\"\nafter = [\"b\"]\n"
+                      "[[node.provision]]\ntype = \"shell\"\ninline = \"true\"\nafter = [\"b\"]\n"
                       "[[node]]\nname = \"b\"\ncpus = 2\n");
   CHECK(vmlab::config::summary(t) ==
         "lab t (provider libvirt, /etc/hosts on)\n"
@@ -189,6 +208,6 @@ TEST_CASE("summary() is the human form of `vmlab config`") {
         "node a: box b, 1 cpu, memory 1.5GiB, disk 10GiB\n"
         "  address 192.168.56.10/24 on lab\n"
         "  forward host 8080 -> guest 80 (tcp)\n"
-        "  1. docker (docker), after b\n"
+        "  1. shell (shell), after b\n"
         "node b: box b, 2 cpus, memory 1GiB, disk 10GiB\n");
 }

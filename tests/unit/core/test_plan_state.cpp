@@ -1,5 +1,8 @@
 // The planner (what `up` does per node) and the state record (atomic writes, lock).
 #include <doctest/doctest.h>
+
+#include "provisioners/provisioner.hpp"
+#include "provisioners/shell/shell_spec.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +40,7 @@ name = "b"
 )";
   vmlab::config::LoadOptions o;
   o.use_env = false;
+  o.step_types = &vmlab::provisioners::step_types();
   return vmlab::config::load_string(toml, dir / "Vmfile", o);
 }
 
@@ -61,7 +65,7 @@ TEST_CASE("plan: running and provisioned is a no-op except `always` steps") {
   auto topo = lab(dir);
   vmlab::state::LabRecord rec;
   rec.machines["a"].created = true;
-  rec.machines["a"].steps["s1"] = {"t", vmlab::plan::step_digest(topo.nodes[0].provision[0])};
+  rec.machines["a"].steps["s1"] = {"t", vmlab::plan::step_digest(topo.nodes[0].provision[0]), {}};
   rec.machines["b"].created = true;
   std::map<std::string, MachineState> live{{"a", MachineState::Running}, {"b", MachineState::Running}};
   auto p = vmlab::plan::make_plan(topo, {}, live, rec, false);
@@ -69,7 +73,10 @@ TEST_CASE("plan: running and provisioned is a no-op except `always` steps") {
   CHECK(p.nodes[0].skipped_steps == std::vector<std::string>{"s1"});
   CHECK(vmlab::plan::describe(p)[1] == "b: up to date");
   // A changed definition re-runs a "once" step.
-  topo.nodes[0].provision[0].inline_script = "echo changed";
+  auto changed = std::make_shared<vmlab::provisioners::ShellSettings>(
+      topo.nodes[0].provision[0].as<vmlab::provisioners::ShellSettings>());
+  changed->inline_script = "echo changed";
+  topo.nodes[0].provision[0].settings = changed;
   p = vmlab::plan::make_plan(topo, {"a"}, live, rec, false);
   CHECK(p.nodes.size() == 1);
   CHECK(p.nodes[0].steps == std::vector<std::string>{"s1", "s2"});
@@ -80,7 +87,7 @@ TEST_CASE("plan: a machine gone from the hypervisor is recreated and reprovision
   auto topo = lab(dir);
   vmlab::state::LabRecord rec;
   rec.machines["a"].created = true;
-  rec.machines["a"].steps["s1"] = {"t", vmlab::plan::step_digest(topo.nodes[0].provision[0])};
+  rec.machines["a"].steps["s1"] = {"t", vmlab::plan::step_digest(topo.nodes[0].provision[0]), {}};
   auto p = vmlab::plan::make_plan(topo, {}, {{"b", MachineState::Stopped}}, rec, false);
   CHECK(p.nodes[0].create);
   CHECK(p.nodes[0].steps.size() == 2);
