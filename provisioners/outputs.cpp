@@ -41,7 +41,8 @@ std::map<std::string, std::string> StepOutputs::public_values(const std::string&
 void StepOutputs::restore(const std::string& node, const std::string& step,
                           const std::map<std::string, std::string>& values) {
   std::lock_guard lock(mu_);
-  for (const auto& [name, value] : values) values_.emplace(key(node, step, name), Entry{value, false});
+  for (const auto& [name, value] : values)
+    values_.emplace(key(node, step, name), Entry{value, false});
 }
 
 std::string StepOutputs::redact(std::string_view text) const {

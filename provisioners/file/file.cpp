@@ -1,12 +1,11 @@
 #include "provisioners/file/file.hpp"
 
-#include "provisioners/file/file_spec.hpp"
-
 #include <sstream>
 
 #include "communicator/command.hpp"
 #include "communicator/digest.hpp"
 #include "core/error.hpp"
+#include "provisioners/file/file_spec.hpp"
 
 namespace vmlab::provisioners {
 namespace fs = std::filesystem;

@@ -42,7 +42,10 @@ const config::StepType& file_step_type() {
       "file",
       "copy a file or directory tree from the project to the guest",
       {
-          {"source", config::KeyType::String, {}, "",
+          {"source",
+           config::KeyType::String,
+           {},
+           "",
            "a file or directory, relative to the Vmfile (required)"},
           {"destination", config::KeyType::String, {}, "", "absolute path in the guest (required)"},
       },

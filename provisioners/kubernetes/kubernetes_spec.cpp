@@ -64,8 +64,8 @@ std::shared_ptr<const config::StepSettings> resolve(const config::StepInput& in)
     if (!r.ok())
       in.error(*c, r.error);
     else if (r.cidr.overlaps(config::parse_cidr(kServiceCidr).cidr))
-      in.error(*c, fmt::format("pod_cidr {} overlaps the service CIDR {}", r.cidr.str(),
-                               kServiceCidr));
+      in.error(*c,
+               fmt::format("pod_cidr {} overlaps the service CIDR {}", r.cidr.str(), kServiceCidr));
     else
       s->pod_cidr = r.cidr.str();
   }
@@ -73,8 +73,8 @@ std::shared_ptr<const config::StepSettings> resolve(const config::StepInput& in)
   if (s->role == "worker")
     for (const char* key : {"pod_cidr", "cni"})
       if (in.has(key))
-        in.error(key, fmt::format("\"{}\" is set on the control-plane step only, not on a worker",
-                                  key));
+        in.error(key,
+                 fmt::format("\"{}\" is set on the control-plane step only, not on a worker", key));
   return s;
 }
 
@@ -148,14 +148,26 @@ const config::StepType& kubernetes_step_type() {
       "kubernetes",
       "a kubeadm cluster: one control plane, workers that join it",
       {
-          {"role", config::KeyType::String, {"control-plane", "worker"}, "",
+          {"role",
+           config::KeyType::String,
+           {"control-plane", "worker"},
+           "",
            "control-plane or worker (required)"},
           {"version", config::KeyType::String, {}, kBundleVersion, "Kubernetes version"},
-          {"pod_cidr", config::KeyType::String, {}, "10.244.0.0/16",
+          {"pod_cidr",
+           config::KeyType::String,
+           {},
+           "10.244.0.0/16",
            "pod network (control plane only)"},
-          {"cni", config::KeyType::String, {"kubenet", "calico", "flannel"}, "kubenet",
+          {"cni",
+           config::KeyType::String,
+           {"kubenet", "calico", "flannel"},
+           "kubenet",
            "pod networking (control plane only); calico/flannel need the guests online"},
-          {"source", config::KeyType::String, {"bundle", "upstream"}, "bundle",
+          {"source",
+           config::KeyType::String,
+           {"bundle", "upstream"},
+           "bundle",
            "bundle: built from Debian's source package, cached on the host; upstream: the "
            "Kubernetes apt repository (needs internet)"},
       },

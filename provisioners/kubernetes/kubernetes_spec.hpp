@@ -15,7 +15,7 @@ struct KubernetesSettings final : config::StepSettings {
   std::string cni;       // control plane: "kubenet" | "calico" | "flannel"
   std::string source;    // "bundle" | "upstream"
   // Where they were written, for the cross-node rules (derive).
-  std::string key;             // "node[0].provision[1]"
+  std::string key;                 // "node[0].provision[1]"
   config::SourcePos role_pos;      // of the value (the step's position when unset)
   config::SourcePos pod_cidr_pos;  // likewise
   bool version_set = false;

@@ -1,7 +1,5 @@
 #include "provisioners/shell/shell.hpp"
 
-#include "provisioners/shell/shell_spec.hpp"
-
 #include <unistd.h>
 
 #include <fstream>
@@ -10,6 +8,7 @@
 #include "communicator/command.hpp"
 #include "communicator/digest.hpp"
 #include "core/error.hpp"
+#include "provisioners/shell/shell_spec.hpp"
 
 namespace vmlab::provisioners {
 namespace fs = std::filesystem;

@@ -49,7 +49,10 @@ const config::StepType& shell_step_type() {
       "run an inline script or a script file on the guest (args, env, sudo)",
       {
           {"inline", config::KeyType::String, {}, "", "the script text (or use \"path\")"},
-          {"path", config::KeyType::String, {}, "",
+          {"path",
+           config::KeyType::String,
+           {},
+           "",
            "a script file, relative to the Vmfile (or use \"inline\")"},
           {"args", config::KeyType::StringList, {}, "[]", "arguments passed to the script"},
           {"env", config::KeyType::StringMap, {}, "{}", "environment variables for the script"},

@@ -10,8 +10,8 @@
 namespace vmlab::provisioners {
 
 struct ShellSettings final : config::StepSettings {
-  std::string inline_script;    // exactly one of inline_script / path is set
-  std::filesystem::path path;   // absolute (resolved relative to the Vmfile)
+  std::string inline_script;   // exactly one of inline_script / path is set
+  std::filesystem::path path;  // absolute (resolved relative to the Vmfile)
   std::vector<std::string> args;
   std::map<std::string, std::string> env;
   bool privileged = true;

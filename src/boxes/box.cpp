@@ -14,8 +14,7 @@
 namespace vmlab::boxes {
 namespace fs = std::filesystem;
 
-const char* const kBoxNameRule =
-    "use letters, digits, '.', '_' and '-' (not first), at most 64";
+const char* const kBoxNameRule = "use letters, digits, '.', '_' and '-' (not first), at most 64";
 
 bool valid_box_name(std::string_view n) {
   if (n.empty() || n.size() > 64 || n[0] == '.' || n[0] == '-') return false;
@@ -27,7 +26,8 @@ bool valid_box_name(std::string_view n) {
 namespace {
 
 void require_valid_name(const std::string& n) {
-  if (!valid_box_name(n)) throw UsageError(fmt::format("invalid box name \"{}\": {}", n, kBoxNameRule));
+  if (!valid_box_name(n))
+    throw UsageError(fmt::format("invalid box name \"{}\": {}", n, kBoxNameRule));
 }
 
 // Virtual size of a qcow2 image from its header (0 if not qcow2 or unreadable).

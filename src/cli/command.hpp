@@ -3,7 +3,6 @@
 // which adds its subcommand and sets a callback; the explicit table is in commands.cpp.
 // Callbacks throw vmlab::Error (or subclasses) on failure; main() prints and maps exit codes.
 #include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <optional>
 #include <string>

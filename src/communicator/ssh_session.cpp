@@ -66,8 +66,7 @@ void SshSession::upload(const std::filesystem::path& local, const std::string& r
   detail::run_sync(impl_->io, impl_->s->disconnect());
 }
 
-void SshSession::download(const std::string& remote, const std::filesystem::path& local,
-                          int mode) {
+void SshSession::download(const std::string& remote, const std::filesystem::path& local, int mode) {
   impl_->ensure_connected(target());
   auto f = detail::run_sync(impl_->io, impl_->s->download(remote, local, mode));
   if (f) throw SshError(f->message);

@@ -152,9 +152,9 @@ void resolve_node(const RawNode& rn, const NodeDefaults& d, const StepTypes& typ
     diag.add(rn.count.pos, rn.key + ".count",
              fmt::format("count must be at least 1, got {}", *rn.count));
   else if (rn.count.has() && *rn.count > kMaxCount)
-    diag.add(rn.count.pos, rn.key + ".count",
-             fmt::format("count {} is above the limit of {} nodes per group", *rn.count,
-                         kMaxCount));
+    diag.add(
+        rn.count.pos, rn.key + ".count",
+        fmt::format("count {} is above the limit of {} nodes per group", *rn.count, kMaxCount));
   else if (rn.count.has())
     count = static_cast<int>(*rn.count);
   if (!rn.name.has()) {
@@ -203,7 +203,8 @@ void resolve_node(const RawNode& rn, const NodeDefaults& d, const StepTypes& typ
     proto.forwards.push_back({static_cast<int>(*rf.guest), static_cast<int>(*rf.host), proto_name});
     forwards.push_back(&rf);
   }
-  for (const RawStep& rs : rn.provision) proto.provision.push_back(resolve_step(rs, project, types, diag));
+  for (const RawStep& rs : rn.provision)
+    proto.provision.push_back(resolve_step(rs, project, types, diag));
   name_steps(rn, proto.provision, diag);
   add_members(rn, std::move(proto), count, group, ips, forwards, r, diag);
 }

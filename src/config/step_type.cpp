@@ -21,25 +21,38 @@ const Value* Value::field(std::string_view name) const {
 
 std::string describe(const Value& v) {
   switch (v.kind) {
-    case Value::Kind::String: return fmt::format("string \"{}\"", v.text);
-    case Value::Kind::Integer: return fmt::format("integer {}", v.integer);
-    case Value::Kind::Boolean: return fmt::format("boolean {}", v.boolean ? "true" : "false");
-    case Value::Kind::Array: return "array";
-    case Value::Kind::Table: return "table";
-    case Value::Kind::Other: return v.text;
+    case Value::Kind::String:
+      return fmt::format("string \"{}\"", v.text);
+    case Value::Kind::Integer:
+      return fmt::format("integer {}", v.integer);
+    case Value::Kind::Boolean:
+      return fmt::format("boolean {}", v.boolean ? "true" : "false");
+    case Value::Kind::Array:
+      return "array";
+    case Value::Kind::Table:
+      return "table";
+    case Value::Kind::Other:
+      return v.text;
   }
   return v.text;
 }
 
 const char* to_string(KeyType t) {
   switch (t) {
-    case KeyType::String: return "a string";
-    case KeyType::Boolean: return "a boolean (true or false)";
-    case KeyType::Integer: return "an integer";
-    case KeyType::StringList: return "an array of strings";
-    case KeyType::StringMap: return "a table of strings";
-    case KeyType::Table: return "a table";
-    case KeyType::TableList: return "an array of tables";
+    case KeyType::String:
+      return "a string";
+    case KeyType::Boolean:
+      return "a boolean (true or false)";
+    case KeyType::Integer:
+      return "an integer";
+    case KeyType::StringList:
+      return "an array of strings";
+    case KeyType::StringMap:
+      return "a table of strings";
+    case KeyType::Table:
+      return "a table";
+    case KeyType::TableList:
+      return "an array of tables";
   }
   return "a value";
 }
@@ -162,9 +175,9 @@ fs::path StepInput::existing_path(const Value& v, std::string_view what) const {
   fs::path p = fs::path(v.text).is_absolute() ? fs::path(v.text) : project_ / v.text;
   std::error_code ec;
   if (!fs::exists(p, ec))
-    error(v, fmt::format(
-                 "{} \"{}\" does not exist (relative paths start at the Vmfile's directory)",
-                 what, v.text));
+    error(v,
+          fmt::format("{} \"{}\" does not exist (relative paths start at the Vmfile's directory)",
+                      what, v.text));
   return p.lexically_normal();
 }
 

@@ -17,13 +17,13 @@ struct Field;
 struct Value {
   enum class Kind { String, Integer, Boolean, Array, Table, Other };
   Kind kind = Kind::Other;
-  std::string text;          // String: the expanded text; Other: how it is described
-  std::int64_t integer = 0;  // Integer
-  bool boolean = false;      // Boolean
-  std::vector<Value> items;  // Array
-  std::vector<Field> fields; // Table, in file order
-  SourcePos pos;             // where the value starts
-  std::string key;           // its key path: "node[0].provision[1].run[0].args"
+  std::string text;           // String: the expanded text; Other: how it is described
+  std::int64_t integer = 0;   // Integer
+  bool boolean = false;       // Boolean
+  std::vector<Value> items;   // Array
+  std::vector<Field> fields;  // Table, in file order
+  SourcePos pos;              // where the value starts
+  std::string key;            // its key path: "node[0].provision[1].run[0].args"
 
   bool is_string() const { return kind == Kind::String; }
   bool is_table() const { return kind == Kind::Table; }

@@ -32,7 +32,9 @@ class HeldPeer final : public communicator::Remote {
   communicator::Remote& r_;
 };
 
-std::string up_hint(const std::string& node) { return fmt::format("run `vmup {}`", node); }
+std::string up_hint(const std::string& node) {
+  return fmt::format("run `vmup {}`", node);
+}
 
 }  // namespace
 
@@ -70,10 +72,9 @@ std::unique_ptr<communicator::Remote> StepRuntime::peer(const std::string& name,
                   up_hint(name));
     const auto target = ssh_target(lab_, *node, *info.ssh);
     try {
-      slot->remote = connect_(target,
-                              std::chrono::steady_clock::now() +
-                                  settings::seconds("VMLAB_CONNECT_TIMEOUT"),
-                              [] {});
+      slot->remote = connect_(
+          target, std::chrono::steady_clock::now() + settings::seconds("VMLAB_CONNECT_TIMEOUT"),
+          [] {});
     } catch (const SshError& e) {
       throw Error("node {} is not reachable over SSH: {} ({} to bring it back)", name, e.what(),
                   up_hint(name));

@@ -43,8 +43,8 @@ Task<std::optional<Failure>> AsyncSession::download(std::string remote, fs::path
     for (ssize_t off = 0; off < n && !failure;) {
       ssize_t w = ::write(fd, buf.data() + off, static_cast<size_t>(n - off));
       if (w < 0)
-        failure = Failure{FailureKind::SftpError,
-                          msg::sftp_failed(t_, "cannot write local file", tmp.string(), "write failed")};
+        failure = Failure{FailureKind::SftpError, msg::sftp_failed(t_, "cannot write local file",
+                                                                   tmp.string(), "write failed")};
       else
         off += w;
     }
@@ -52,8 +52,8 @@ Task<std::optional<Failure>> AsyncSession::download(std::string remote, fs::path
   if (fd >= 0) {
     ::fchmod(fd, static_cast<mode_t>(mode & 07777));  // the umask may have narrowed it
     if (::fsync(fd) != 0 && !failure)
-      failure = Failure{FailureKind::SftpError,
-                        msg::sftp_failed(t_, "cannot write local file", tmp.string(), "fsync failed")};
+      failure = Failure{FailureKind::SftpError, msg::sftp_failed(t_, "cannot write local file",
+                                                                 tmp.string(), "fsync failed")};
     ::close(fd);
   }
   if (session_) co_await retry([&] { return libssh2_sftp_close_handle(h); });
@@ -62,8 +62,8 @@ Task<std::optional<Failure>> AsyncSession::download(std::string remote, fs::path
   if (!failure) {
     fs::rename(tmp, local, ec);
     if (ec)
-      failure = Failure{FailureKind::SftpError,
-                        msg::sftp_failed(t_, "cannot write local file", local.string(), ec.message())};
+      failure = Failure{FailureKind::SftpError, msg::sftp_failed(t_, "cannot write local file",
+                                                                 local.string(), ec.message())};
   }
   if (failure) fs::remove(tmp, ec);
   co_return failure;

@@ -5,9 +5,9 @@
 #include "provisioners/file/file.hpp"
 #include "provisioners/file/file_spec.hpp"
 #include "provisioners/outputs.hpp"
-#include "provisioners/shell/shell_spec.hpp"
 #include "provisioners/provisioner.hpp"
 #include "provisioners/shell/shell.hpp"
+#include "provisioners/shell/shell_spec.hpp"
 #include "testutil.hpp"
 
 using namespace vmlab;
@@ -100,7 +100,8 @@ TEST_CASE("step outputs: secrets are masked and never kept for the record") {
   CHECK(out.get("m", "init", "token") == "abcdef.0123456789abcdef");
   CHECK(!out.get("m", "init", "nope"));
   CHECK(!out.get("w", "init", "token"));
-  CHECK(out.public_values("m", "init") == std::map<std::string, std::string>{{"api", "192.168.56.10:6443"}});
+  CHECK(out.public_values("m", "init") ==
+        std::map<std::string, std::string>{{"api", "192.168.56.10:6443"}});
   CHECK(out.redact("kubeadm join --token abcdef.0123456789abcdef x abcdef.0123456789abcdef") ==
         "kubeadm join --token <redacted> x <redacted>");
   CHECK(out.redact("192.168.56.10:6443") == "192.168.56.10:6443");

@@ -3,8 +3,8 @@
 
 #include "config_test_util.hpp"
 
-using vmlab::test::kLab;
 using vmlab::test::k8s_problems;
+using vmlab::test::kLab;
 using vmlab::test::problems;
 
 namespace {
@@ -77,8 +77,9 @@ TEST_CASE("an invalid kubernetes role") {
 }
 
 TEST_CASE("an invalid cni and kubernetes version") {
-  CHECK(k8s_problems(k8s_step("type = \"kubernetes\"\nrole = \"control-plane\"\nversion = \"latest\"\n"
-                          "cni = \"weave\"\n")) ==
+  CHECK(k8s_problems(
+            k8s_step("type = \"kubernetes\"\nrole = \"control-plane\"\nversion = \"latest\"\n"
+                     "cni = \"weave\"\n")) ==
         "Vmfile:13:11: node[0].provision[0].version: invalid kubernetes version \"latest\"; use "
         "\"MAJOR.MINOR.PATCH\", e.g. \"1.20.2\"\n"
         "Vmfile:14:7: node[0].provision[0].cni: invalid cni \"weave\"; allowed: kubenet, calico, "
@@ -93,8 +94,8 @@ TEST_CASE("kubernetes workers need a control-plane node") {
 
 TEST_CASE("only one kubernetes control plane") {
   CHECK(k8s_problems(std::string(kLab) +
-                 "[[node]]\nname = \"m{i}\"\ncount = 2\nip = \"192.168.56.10\"\n"
-                 "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"control-plane\"\n") ==
+                     "[[node]]\nname = \"m{i}\"\ncount = 2\nip = \"192.168.56.10\"\n"
+                     "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"control-plane\"\n") ==
         "Vmfile:13:8: node[0].provision[0].role: only one kubernetes control-plane node is "
         "supported; \"m1\" is one, \"m2\" would be another");
 }
@@ -106,8 +107,9 @@ TEST_CASE("a kubernetes node needs an address on a lab network") {
 }
 
 TEST_CASE("duplicate step names on one node") {
-  CHECK(problems(step("type = \"shell\"\nname = \"init\"\ninline = \"true\"\n"
-                      "[[node.provision]]\ntype = \"shell\"\nname = \"init\"\ninline = \"true\"\n")) ==
+  CHECK(problems(
+            step("type = \"shell\"\nname = \"init\"\ninline = \"true\"\n"
+                 "[[node.provision]]\ntype = \"shell\"\nname = \"init\"\ninline = \"true\"\n")) ==
         "Vmfile:15:8: node[0].provision[1].name: duplicate step name \"init\" on this node (also "
         "node[0].provision[0]); set a distinct \"name\"");
 }
@@ -120,8 +122,9 @@ TEST_CASE("after naming an unknown node suggests the close one") {
 }
 
 TEST_CASE("after naming an unknown step lists that node's steps") {
-  CHECK(problems(step("type = \"shell\"\ninline = \"true\"\nafter = \"b:init\"\n") +
-                 "[[node]]\nname = \"b\"\n[[node.provision]]\ntype = \"shell\"\ninline = \"true\"\n") ==
+  CHECK(problems(
+            step("type = \"shell\"\ninline = \"true\"\nafter = \"b:init\"\n") +
+            "[[node]]\nname = \"b\"\n[[node.provision]]\ntype = \"shell\"\ninline = \"true\"\n") ==
         "Vmfile:12:9: node[0].provision[0].after: node \"b\" has no step \"init\"; its steps: "
         "shell");
 }
@@ -142,19 +145,20 @@ TEST_CASE("a dependency cycle across nodes reports the cycle path") {
 }
 
 TEST_CASE("a step waiting for a later step of its own node is a cycle") {
-  CHECK(problems(step("type = \"shell\"\ninline = \"true\"\nafter = [\"a:last\"]\n"
-                      "[[node.provision]]\nname = \"last\"\ntype = \"shell\"\ninline = \"true\"\n")) ==
+  CHECK(problems(
+            step("type = \"shell\"\ninline = \"true\"\nafter = [\"a:last\"]\n"
+                 "[[node.provision]]\nname = \"last\"\ntype = \"shell\"\ninline = \"true\"\n")) ==
         "Vmfile:12:9: node[0].provision[0].after: dependency cycle: a:shell-1 -> a:last -> "
         "a:shell-1 (A -> B: A runs after B)");
 }
 
 TEST_CASE("a cycle through a derived kubernetes edge") {
   CHECK(k8s_problems(std::string(kLab) +
-                 "[[node]]\nname = \"m\"\nip = \"192.168.56.10\"\n"
-                 "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"control-plane\"\n"
-                 "after = [\"w\"]\n"
-                 "[[node]]\nname = \"w\"\nip = \"192.168.56.11\"\n"
-                 "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"worker\"\n") ==
+                     "[[node]]\nname = \"m\"\nip = \"192.168.56.10\"\n"
+                     "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"control-plane\"\n"
+                     "after = [\"w\"]\n"
+                     "[[node]]\nname = \"w\"\nip = \"192.168.56.11\"\n"
+                     "[[node.provision]]\ntype = \"kubernetes\"\nrole = \"worker\"\n") ==
         "Vmfile:13:9: node[0].provision[0].after: dependency cycle: m:kubernetes -> "
         "w:kubernetes -> m:kubernetes (A -> B: A runs after B)");
 }

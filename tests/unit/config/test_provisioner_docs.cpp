@@ -26,7 +26,8 @@ std::map<std::string, std::string> sections(const std::string& doc) {
     const auto name_end = doc.find('`', at + mark.size());
     const std::string name = doc.substr(at + mark.size(), name_end - at - mark.size());
     const auto next = doc.find("\n#", name_end);
-    out[name] = doc.substr(name_end, next == std::string::npos ? std::string::npos : next - name_end);
+    out[name] =
+        doc.substr(name_end, next == std::string::npos ? std::string::npos : next - name_end);
     at = next == std::string::npos ? next : doc.find(mark, next);
   }
   return out;
@@ -43,8 +44,8 @@ TEST_CASE("docs/provisioners.md documents exactly the types and keys of the prov
     auto it = doc.find(e.name());
     REQUIRE_MESSAGE(it != doc.end(), "no section for type ", e.name());
     for (const auto& k : e.spec.keys)
-      CHECK_MESSAGE(it->second.find("| `" + k.name + "` |") != std::string::npos,
-                    "key ", k.name, " of ", e.name(), " is not in its docs table");
+      CHECK_MESSAGE(it->second.find("| `" + k.name + "` |") != std::string::npos, "key ", k.name,
+                    " of ", e.name(), " is not in its docs table");
     const bool says_missing = it->second.find("Not implemented") != std::string::npos;
     CHECK_MESSAGE(says_missing == (e.make == nullptr), e.name(),
                   ": the docs and the table disagree on whether it is implemented");

@@ -1,8 +1,5 @@
 // The planner (what `up` does per node) and the state record (atomic writes, lock).
 #include <doctest/doctest.h>
-
-#include "provisioners/provisioner.hpp"
-#include "provisioners/shell/shell_spec.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +8,8 @@
 
 #include "config/load.hpp"
 #include "plan/plan.hpp"
+#include "provisioners/provisioner.hpp"
+#include "provisioners/shell/shell_spec.hpp"
 #include "state/filenames.hpp"
 #include "state/lock.hpp"
 #include "state/state.hpp"
