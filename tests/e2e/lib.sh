@@ -13,6 +13,10 @@
 #   BUILD, VMLAB ($BUILD/vmlab), E2E_NETNS, E2E_TMP (a fresh world-readable dir, removed on
 #   exit; E2E_KEEP=1 keeps it), VMLAB_HOME (exported, $E2E_TMP/home: the test's box store),
 #   E2E_TINY_BOX (the cached vmlab-tiny box directory).
+# Tests whose guests need Debian's archive (apt inside a guest) start with
+#   e2e_setup_uplink vmlab-e2e          # e2e_setup + an uplink for the netns (slirp4netns)
+#   e2e_debian_box                      # E2E_DEBIAN_BOX: the cached debian-12-cloud box
+# and may use e2e_busybox_rootfs (E2E_BUSYBOX_ROOTFS: a tarball for `docker import`).
 # Teardown runs on EXIT: the commands registered with e2e_on_exit (last first), then it stops
 # libvirtd only if this test started it (E2E_KEEP_LIBVIRTD=1 leaves it running), then
 # removes E2E_TMP. The exit status of the test is kept.
@@ -24,6 +28,7 @@ E2E_NETNS=""
 E2E_TMP=""
 E2E_STARTED_LIBVIRTD=""
 E2E_ON_EXIT=()
+E2E_UPLINK=""
 
 e2e_log() { echo "e2e: [$(date +%T)] $*" >&2; }
 # e2e_skip REASON: the test cannot run here; CTest counts exit 77 as skipped.
@@ -46,7 +51,7 @@ e2e_setup() {
   [ "$(id -u)" = 0 ] || e2e_skip "e2e tests need root (ip netns, libvirtd)"
   command -v qemu-system-x86_64 >/dev/null || e2e_skip "qemu-system-x86_64 is not installed"
   local t
-  for t in libvirtd virtlogd virsh ip xorriso ssh qemu-img; do
+  for t in libvirtd virtlogd virsh ip xorriso ssh qemu-img ${E2E_UPLINK:+slirp4netns}; do
     command -v "$t" >/dev/null || e2e_fail "missing $t: run scripts/install-deps.sh"
   done
   [ -n "$BUILD" ] && [ -x "$VMLAB" ] || e2e_fail "no vmlab binary at '$VMLAB' (pass the build dir as argument 1)"
@@ -59,13 +64,71 @@ e2e_setup() {
   local had_state=""
   [ -d "/run/vmlab-libvirtd/$E2E_NETNS" ] && had_state=1
   e2e_log "starting libvirtd in network namespace $E2E_NETNS"
-  "$E2E_SOURCE_DIR/scripts/libvirtd-netns.sh" start "$E2E_NETNS" >&2 \
+  "$E2E_SOURCE_DIR/scripts/libvirtd-netns.sh" start "$E2E_NETNS" ${E2E_UPLINK:+--uplink} >&2 \
     || e2e_fail "cannot start libvirtd in $E2E_NETNS (see above)"
   [ -z "$had_state" ] && [ -d "/run/vmlab-libvirtd/$E2E_NETNS" ] && E2E_STARTED_LIBVIRTD=1
   e2e_log "building (or reusing) the vmlab-tiny box"
   local out
   out="$("$E2E_SOURCE_DIR/boxes/build-tiny-box.sh")" || e2e_fail "boxes/build-tiny-box.sh failed"
   E2E_TINY_BOX="$(tail -n1 <<<"$out")"
+}
+
+# e2e_setup_uplink NETNS: e2e_setup, and NETNS also gets an uplink (`libvirtd-netns.sh start
+# NETNS --uplink`: slirp4netns, DNS via 10.0.2.3), so guests behind the lab's libvirt NAT
+# network reach Debian's archive. Then checks from NETNS that the archive answers (HTTP 200
+# for dists/bookworm/InRelease of E2E_MIRROR) and skips the test (77) if it does not.
+# If libvirtd already ran in NETNS, the uplink is added to it (and stays until `stop`).
+# Sets E2E_UPLINK=1 and E2E_MIRROR (the host's Debian mirror, which the Debian box's
+# /etc/apt/sources.list names too).
+e2e_setup_uplink() {
+  [ $# -eq 1 ] || e2e_fail "usage: e2e_setup_uplink NETNS"
+  E2E_UPLINK=1
+  e2e_setup "$1"
+  e2e_require_archive
+}
+
+# e2e_mirror: prints the host's Debian mirror, chosen as boxes/build-debian-box.sh does.
+e2e_mirror() {
+  local m
+  m="$(grep -rhoE '^URIs: *http[^ ]*/debian/?$' /etc/apt/sources.list.d/ 2>/dev/null | head -n1 | sed 's/^URIs: *//')"
+  [ -n "$m" ] || m="$(grep -hoE '^deb +http[^ ]*/debian/? ' /etc/apt/sources.list 2>/dev/null | head -n1 | awk '{print $2}')"
+  echo "${MIRROR:-${m:-http://deb.debian.org/debian}}"
+}
+
+# e2e_require_archive: skips the test (77) unless Debian's archive answers from the netns.
+e2e_require_archive() {
+  E2E_MIRROR="$(e2e_mirror)"
+  local url="${E2E_MIRROR%/}/dists/bookworm/InRelease" rest host path status
+  rest="${url#http://}"; host="${rest%%/*}"; path="/${rest#*/}"
+  [ "$rest" != "$url" ] || e2e_skip "mirror $E2E_MIRROR is not plain http"
+  # shellcheck disable=SC2016  # $1/$2 are expanded by the inner bash
+  status="$(in_ns timeout 20 bash -c 'exec 3<>"/dev/tcp/$1/80" || exit 1
+      printf "HEAD %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" "$2" "$1" >&3
+      head -n1 <&3' _ "$host" "$path" 2>/dev/null | tr -d '\r')" || true
+  case "$status" in
+    "HTTP/1."?" 200"*) e2e_log "Debian's archive answers from $E2E_NETNS ($url: $status)" ;;
+    *) e2e_skip "Debian's archive does not answer from netns $E2E_NETNS through the uplink ($url: '${status:-no answer}')" ;;
+  esac
+}
+
+# e2e_debian_box: builds or reuses the debian-12-cloud box (boxes/build-debian-box.sh, cached
+# in /var/cache/vmlab; ~4 min from a cold cache, ~30 s with its base tarball cached) and sets
+# E2E_DEBIAN_BOX to its directory. Install it with e2e_add_box debian-12-cloud "$E2E_DEBIAN_BOX".
+e2e_debian_box() {
+  e2e_log "building (or reusing) the debian-12-cloud box"
+  local out
+  out="$("$E2E_SOURCE_DIR/boxes/build-debian-box.sh")" || e2e_fail "boxes/build-debian-box.sh failed"
+  E2E_DEBIAN_BOX="$(tail -n1 <<<"$out")"
+}
+
+# e2e_busybox_rootfs: makes or reuses the busybox-static rootfs tarball for `docker import`
+# (tests/e2e/docker/make-busybox-rootfs.sh, cached by content in /var/cache/vmlab/images) and
+# sets E2E_BUSYBOX_ROOTFS to its path (world-readable, in the cache: copy it, do not edit it).
+e2e_busybox_rootfs() {
+  local out
+  out="$("$E2E_SOURCE_DIR/tests/e2e/docker/make-busybox-rootfs.sh")" \
+    || e2e_fail "tests/e2e/docker/make-busybox-rootfs.sh failed"
+  E2E_BUSYBOX_ROOTFS="$(tail -n1 <<<"$out")"
 }
 
 # e2e_add_box NAME DIR: installs a box into the test's box store with `vmlab box add`.
