@@ -75,8 +75,9 @@ std::string connection_lost(const SshTarget& t, const std::string& detail) {
   return fmt::format("SSH connection to {} lost: {}", describe(t), detail);
 }
 std::string sftp_failed(const SshTarget& t, const std::string& what, const std::string& path,
-                        const std::string& status) {
-  return fmt::format("SFTP upload to {} failed: {} {}: {}", describe(t), what, path, status);
+                        const std::string& status, bool download) {
+  return fmt::format("SFTP {} {} failed: {} {}: {}", download ? "download from" : "upload to",
+                     describe(t), what, path, status);
 }
 std::string not_ready(const SshTarget& t, double seconds, FailureKind last,
                       const std::string& last_message) {

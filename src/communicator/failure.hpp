@@ -46,8 +46,9 @@ std::string key_unusable(const SshTarget& t, const std::string& detail);
 std::string channel_failed(const SshTarget& t, const std::string& detail);
 std::string exec_timeout(const SshTarget& t, double seconds, const std::string& shown_cmd);
 std::string connection_lost(const SshTarget& t, const std::string& detail);
+// "SFTP upload to T failed: WHAT PATH: STATUS" ("SFTP download from T ..." when `download`).
 std::string sftp_failed(const SshTarget& t, const std::string& what, const std::string& path,
-                        const std::string& status);
+                        const std::string& status, bool download = false);
 std::string not_ready(const SshTarget& t, double seconds, FailureKind last,
                       const std::string& last_message);
 }  // namespace msg

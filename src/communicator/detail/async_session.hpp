@@ -117,7 +117,8 @@ class AsyncSession {
   Task<std::optional<Failure>> sftp_put_file(LIBSSH2_SFTP* sftp,
                                              const std::filesystem::path& local,
                                              const std::string& remote, int mode);
-  Failure sftp_failure(LIBSSH2_SFTP* sftp, const std::string& what, const std::string& path);
+  Failure sftp_failure(LIBSSH2_SFTP* sftp, const std::string& what, const std::string& path,
+                       bool download = false);
 
   asio::io_context& io_;
   SshTarget t_;

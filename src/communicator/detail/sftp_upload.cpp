@@ -30,7 +30,7 @@ struct SftpGuard {
 }  // namespace
 
 Failure AsyncSession::sftp_failure(LIBSSH2_SFTP* sftp, const std::string& what,
-                                   const std::string& path) {
+                                   const std::string& path, bool download) {
   std::string status;
   if (watch_->expired)
     status = "timed out";
@@ -38,7 +38,7 @@ Failure AsyncSession::sftp_failure(LIBSSH2_SFTP* sftp, const std::string& what,
     status = sftp_status_name(libssh2_sftp_last_error(sftp));
   else
     status = last_error();
-  return Failure{FailureKind::SftpError, msg::sftp_failed(t_, what, path, status)};
+  return Failure{FailureKind::SftpError, msg::sftp_failed(t_, what, path, status, download)};
 }
 
 Task<std::optional<Failure>> AsyncSession::sftp_mkdir_p(LIBSSH2_SFTP* sftp, const std::string& dir) {

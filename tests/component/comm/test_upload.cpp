@@ -1,6 +1,9 @@
 // SFTP uploads over a real sshd: files, directory trees, modes, parents, errors.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "communicator/ssh_session.hpp"
 #include "core/error.hpp"
 #include "sshd_fixture.hpp"
@@ -85,4 +88,34 @@ TEST_CASE("upload errors name the path and the SFTP status") {
                            .c_str(),
                        SshError);
   CHECK(s.exec("true") == 0);
+}
+
+TEST_CASE("download a file: content, mode 0600 by default, no partial file on failure") {
+  REQUIRE_SSHD();
+  auto s = SshSession::connect(test::shared_sshd().target());
+  test::TempDir local, remote;
+  const std::string big(200000, 'k');  // more than one SFTP read
+  auto src = remote.write("etc/admin.conf", big);
+  s.download(src.string(), local / "kubeconfig");
+  std::ifstream in(local / "kubeconfig", std::ios::binary);
+  std::stringstream got;
+  got << in.rdbuf();
+  CHECK(got.str() == big);
+  CHECK((fs::status(local / "kubeconfig").permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
+  s.download(src.string(), local / "copy", 0644);
+  CHECK((fs::status(local / "copy").permissions() & fs::perms::all) == fs::perms(0644));
+
+  const std::string missing = (remote / "nope").string();
+  CHECK_THROWS_WITH_AS(
+      s.download(missing, local / "nope"),
+      doctest::Contains(("download from " + test::shared_sshd().target().label).c_str()),
+      SshError);
+  CHECK_THROWS_WITH_AS(s.download(missing, local / "nope"),
+                       doctest::Contains(("cannot open for reading " + missing + ": NO_SUCH_FILE").c_str()),
+                       SshError);
+  CHECK(!fs::exists(local / "nope"));
+  CHECK(!fs::exists(local / "nope.vmlab-tmp"));
+  // The session is usable afterwards (a fresh connection after the SFTP subsystem).
+  CHECK(run(s, "echo still") == "still\n");
 }
