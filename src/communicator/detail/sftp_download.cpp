@@ -29,8 +29,8 @@ Task<std::optional<Failure>> AsyncSession::download(std::string remote, fs::path
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode & 07777);
   std::optional<Failure> failure;
   if (fd < 0)
-    failure = Failure{FailureKind::SftpError,
-                      msg::sftp_failed(t_, "cannot write local file", tmp.string(), "unwritable", true)};
+    failure = Failure{FailureKind::SftpError, msg::sftp_failed(t_, "cannot write local file",
+                                                               tmp.string(), "unwritable", true)};
   std::vector<char> buf(32768);
   while (!failure) {
     ssize_t n = libssh2_sftp_read(h, buf.data(), buf.size());
@@ -43,8 +43,9 @@ Task<std::optional<Failure>> AsyncSession::download(std::string remote, fs::path
     for (ssize_t off = 0; off < n && !failure;) {
       ssize_t w = ::write(fd, buf.data() + off, static_cast<size_t>(n - off));
       if (w < 0)
-        failure = Failure{FailureKind::SftpError, msg::sftp_failed(t_, "cannot write local file",
-                                                                   tmp.string(), "write failed", true)};
+        failure = Failure{
+            FailureKind::SftpError,
+            msg::sftp_failed(t_, "cannot write local file", tmp.string(), "write failed", true)};
       else
         off += w;
     }
@@ -52,8 +53,9 @@ Task<std::optional<Failure>> AsyncSession::download(std::string remote, fs::path
   if (fd >= 0) {
     ::fchmod(fd, static_cast<mode_t>(mode & 07777));  // the umask may have narrowed it
     if (::fsync(fd) != 0 && !failure)
-      failure = Failure{FailureKind::SftpError, msg::sftp_failed(t_, "cannot write local file",
-                                                                 tmp.string(), "fsync failed", true)};
+      failure = Failure{
+          FailureKind::SftpError,
+          msg::sftp_failed(t_, "cannot write local file", tmp.string(), "fsync failed", true)};
     ::close(fd);
   }
   if (session_) co_await retry([&] { return libssh2_sftp_close_handle(h); });
@@ -62,8 +64,9 @@ Task<std::optional<Failure>> AsyncSession::download(std::string remote, fs::path
   if (!failure) {
     fs::rename(tmp, local, ec);
     if (ec)
-      failure = Failure{FailureKind::SftpError, msg::sftp_failed(t_, "cannot write local file",
-                                                                 local.string(), ec.message(), true)};
+      failure = Failure{
+          FailureKind::SftpError,
+          msg::sftp_failed(t_, "cannot write local file", local.string(), ec.message(), true)};
   }
   if (failure) fs::remove(tmp, ec);
   co_return failure;

@@ -109,11 +109,11 @@ TEST_CASE("download a file: content, mode 0600 by default, no partial file on fa
   const std::string missing = (remote / "nope").string();
   CHECK_THROWS_WITH_AS(
       s.download(missing, local / "nope"),
-      doctest::Contains(("download from " + test::shared_sshd().target().label).c_str()),
+      doctest::Contains(("download from " + test::shared_sshd().target().label).c_str()), SshError);
+  CHECK_THROWS_WITH_AS(
+      s.download(missing, local / "nope"),
+      doctest::Contains(("cannot open for reading " + missing + ": NO_SUCH_FILE").c_str()),
       SshError);
-  CHECK_THROWS_WITH_AS(s.download(missing, local / "nope"),
-                       doctest::Contains(("cannot open for reading " + missing + ": NO_SUCH_FILE").c_str()),
-                       SshError);
   CHECK(!fs::exists(local / "nope"));
   CHECK(!fs::exists(local / "nope.vmlab-tmp"));
   // The session is usable afterwards (a fresh connection after the SFTP subsystem).
