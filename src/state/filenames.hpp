@@ -19,6 +19,7 @@ inline constexpr const char* kHostKeyFile = "ssh_host_ed25519_key";
 inline constexpr const char* kKnownHosts = "known_hosts";    // pinned host keys, OpenSSH format
 inline constexpr const char* kSshConfig = "ssh_config";      // generated for `vmssh`
 inline constexpr const char* kLogsDir = "logs";              // console logs, provisioner output
+inline constexpr const char* kKubeconfig = "kubeconfig";     // the lab cluster's admin kubeconfig
 
 inline fs::path state_dir(const fs::path& project) { return project / kStateDir; }
 inline fs::path state_file(const fs::path& project) { return state_dir(project) / kStateFile; }
@@ -32,6 +33,9 @@ inline fs::path host_key(const fs::path& project, const std::string& node) {
 inline fs::path known_hosts(const fs::path& project) { return state_dir(project) / kKnownHosts; }
 inline fs::path ssh_config(const fs::path& project) { return state_dir(project) / kSshConfig; }
 inline fs::path logs_dir(const fs::path& project) { return state_dir(project) / kLogsDir; }
+inline fs::path kubeconfig(const fs::path& project) {
+  return state_dir(project) / kKubeconfig;
+}
 
 // Box store: <data>/boxes/<name>/{box.qcow2, box.json}
 inline constexpr const char* kBoxesDir = "boxes";

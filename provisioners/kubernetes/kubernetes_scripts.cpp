@@ -1,0 +1,286 @@
+// The guest side of the kubernetes provisioner: POSIX sh, run as root (sudo), `set -eu`, each
+// part skipped when it is already in place. Inputs come as environment variables.
+// Why each setting is there: /work/shared/KUBERNETES-OFFLINE.md (measured in TCG guests).
+#include "provisioners/kubernetes/kubernetes.hpp"
+
+namespace vmlab::provisioners::k8s_scripts {
+
+// Node preparation. Env: NODE_IP, POD_CIDR, VERSION (1.20.2), IMAGES (the role's image refs).
+// Prints "vmlab-need: bin" when kubeadm/kubelet of VERSION are missing and "vmlab-need:
+// images" when the role's images are missing and the box carries no tarballs to import.
+const char* const kPrep = R"SH(set -eu
+export DEBIAN_FRONTEND=noninteractive
+say() { echo "kubernetes: $*"; }
+changed() { ! cmp -s "$1" "$2"; }
+put() {  # PATH MODE: stdin -> PATH when it differs; returns 0 when written
+  t="$1.vmlab-new"; cat > "$t"
+  if changed "$t" "$1"; then chmod "$2" "$t"; mv "$t" "$1"; return 0; fi
+  rm -f "$t"; return 1
+}
+pkgs="docker.io apparmor containerd runc containernetworking-plugins conntrack socat ebtables ethtool iptables kubernetes-client"
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  say "installing$missing with apt-get (several minutes under TCG; the debian-12-k8s box has them)"
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends $missing
+fi
+
+# docker: cgroup driver systemd (= KubeletConfiguration cgroupDriver)
+mkdir -p /etc/docker
+if ! grep -q 'native.cgroupdriver=systemd' /etc/docker/daemon.json 2>/dev/null; then
+  say "docker: cgroup driver systemd (/etc/docker/daemon.json)"
+  python3 - <<'PY'
+import json, os
+p = "/etc/docker/daemon.json"
+d = {}
+if os.path.exists(p) and open(p).read().strip():
+    d = json.load(open(p))
+opts = [o for o in d.get("exec-opts", []) if not o.startswith("native.cgroupdriver=")]
+d["exec-opts"] = opts + ["native.cgroupdriver=systemd"]
+open(p + ".vmlab-new", "w").write(json.dumps(d, indent=2) + "\n")
+os.replace(p + ".vmlab-new", p)
+PY
+  systemctl restart docker
+fi
+systemctl enable -q docker containerd 2>/dev/null || true
+systemctl is-active -q docker || systemctl start docker
+for i in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+docker info >/dev/null
+
+# kernel modules, sysctls, swap
+printf 'br_netfilter\noverlay\n' | put /etc/modules-load.d/vmlab-k8s.conf 0644 || true
+modprobe br_netfilter
+modprobe overlay
+printf 'net.bridge.bridge-nf-call-iptables = 1\nnet.bridge.bridge-nf-call-ip6tables = 1\nnet.ipv4.ip_forward = 1\n' \
+  | put /etc/sysctl.d/90-vmlab-k8s.conf 0644 || true
+sysctl -q -p /etc/sysctl.d/90-vmlab-k8s.conf
+if [ -n "$(swapon --show=NAME --noheadings 2>/dev/null)" ]; then say "swap off"; swapoff -a; fi
+if grep -qE '^[^#].*[[:space:]]swap[[:space:]]' /etc/fstab; then
+  sed -i -E 's/^([^#].*[[:space:]]swap[[:space:]].*)$/# vmlab (kubernetes): \1/' /etc/fstab
+fi
+
+# docker sets FORWARD's policy to DROP: accept the pod network (cross-node pod traffic)
+for dir in -s -d; do
+  iptables -C DOCKER-USER "$dir" "$POD_CIDR" -j ACCEPT 2>/dev/null \
+    || iptables -I DOCKER-USER "$dir" "$POD_CIDR" -j ACCEPT
+done
+
+# kubelet's unit and kubeadm's drop-in (upstream's .deb has them; the source tree does not)
+mkdir -p /etc/systemd/system/kubelet.service.d /etc/kubernetes/manifests /var/lib/kubelet
+reload=""
+put /etc/systemd/system/kubelet.service 0644 <<'EOF' && reload=1
+[Unit]
+Description=kubelet: The Kubernetes Node Agent
+Documentation=https://kubernetes.io/docs/home/
+Wants=network-online.target docker.service
+After=network-online.target docker.service
+
+[Service]
+ExecStart=/usr/bin/kubelet
+Restart=always
+StartLimitInterval=0
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+EOF
+put /etc/systemd/system/kubelet.service.d/10-kubeadm.conf 0644 <<'EOF' && reload=1
+# written by vmlab (kubernetes provisioner), as upstream's kubeadm package does
+[Service]
+Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
+Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
+EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
+EnvironmentFile=-/etc/default/kubelet
+ExecStart=
+ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
+EOF
+if [ -n "$reload" ]; then say "kubelet: systemd unit and 10-kubeadm.conf written"; systemctl daemon-reload; fi
+systemctl enable -q kubelet 2>/dev/null || true
+
+# binaries and images
+have="$(kubeadm version -o short 2>/dev/null || true)"
+if [ "$have" != "v$VERSION" ] || ! [ -x /usr/bin/kubelet ] \
+   || [ "$(/usr/bin/kubelet --version 2>/dev/null || true)" != "Kubernetes v$VERSION" ]; then
+  echo "vmlab-need: bin"
+fi
+img_missing() {
+  for ref in $IMAGES; do docker image inspect "$ref" >/dev/null 2>&1 || { echo "$ref"; return 0; }; done
+  return 1
+}
+if img_missing >/dev/null; then
+  if [ -f /var/lib/vmlab/k8s-images/import.sh ]; then
+    say "importing the images the box carries (/var/lib/vmlab/k8s-images)"
+    sh /var/lib/vmlab/k8s-images/import.sh "$ROLE"
+  fi
+  if img_missing >/dev/null; then echo "vmlab-need: images"; fi
+fi
+say "node prepared"
+)SH";
+
+// Env: BIN_TGZ (uploaded bin.tar.gz: kubeadm, kubelet).
+const char* const kInstallBin = R"SH(set -eu
+tar -xzf "$BIN_TGZ" -C /usr/bin kubeadm kubelet
+chmod 0755 /usr/bin/kubeadm /usr/bin/kubelet
+rm -f "$BIN_TGZ"
+echo "kubernetes: $(kubeadm version -o short) installed in /usr/bin"
+)SH";
+
+// Env: IMPORT_DIR (uploaded images/ of the bundle), ROLE, IMAGES.
+const char* const kImport = R"SH(set -eu
+sh "$IMPORT_DIR/import.sh" "$ROLE"
+for ref in $IMAGES; do docker image inspect "$ref" >/dev/null 2>&1 || { echo "kubernetes: image $ref still missing" >&2; exit 1; }; done
+rm -rf "$IMPORT_DIR"
+)SH";
+
+// The last log lines that say why a control plane or a kubelet is not healthy.
+const char* const kLogs = R"SH(echo "--- kubelet (last 25 lines of its journal)"
+journalctl -u kubelet -n 25 --no-pager -o cat 2>&1 | cut -c1-300 || true
+for c in kube-apiserver etcd; do
+  id="$(docker ps -a -q --filter "name=k8s_${c}_" 2>/dev/null | head -n1)"
+  [ -n "$id" ] || { echo "--- $c: no container"; continue; }
+  echo "--- $c (last 15 lines of container $id)"
+  docker logs --tail 15 "$id" 2>&1 | cut -c1-300 || true
+done
+true
+)SH";
+
+// Control plane. Env: NODE_IP, NODE_NAME, VERSION, POD_CIDR, LOGIN_USER.
+// Exit 10: preflight failed; 11: the API never became healthy; 12: another init failure.
+const char* const kInit = R"SH(set -eu
+say() { echo "kubernetes: $*"; }
+KC=/etc/kubernetes/admin.conf
+ready() { [ -f $KC ] && [ "$(kubectl --kubeconfig $KC get --raw /readyz 2>/dev/null)" = ok ]; }
+if ready; then
+  say "control plane already up (/readyz ok)"
+else
+  if [ -e $KC ] || [ -e /etc/kubernetes/manifests/kube-apiserver.yaml ] || [ -e /var/lib/etcd/member ]; then
+    say "an earlier kubeadm init did not finish: kubeadm reset -f"
+    kubeadm reset -f
+  fi
+  mkdir -p /etc/kubernetes
+  cat > /etc/kubernetes/vmlab-kubeadm.yaml <<EOF
+# written by vmlab (kubernetes provisioner)
+apiVersion: kubeadm.k8s.io/v1beta2
+kind: InitConfiguration
+bootstrapTokens:
+- ttl: 15m
+  usages: [signing, authentication]
+  groups: [system:bootstrappers:kubeadm:default-node-token]
+localAPIEndpoint:
+  advertiseAddress: $NODE_IP
+  bindPort: 6443
+nodeRegistration:
+  name: $NODE_NAME
+  criSocket: /var/run/dockershim.sock
+  kubeletExtraArgs:
+    node-ip: $NODE_IP
+    network-plugin: kubenet
+    cni-bin-dir: /usr/lib/cni
+    pod-infra-container-image: k8s.gcr.io/pause:3.2
+---
+apiVersion: kubeadm.k8s.io/v1beta2
+kind: ClusterConfiguration
+kubernetesVersion: v$VERSION
+networking:
+  podSubnet: $POD_CIDR
+apiServer:
+  timeoutForControlPlane: 20m
+controllerManager:
+  extraArgs:
+    leader-elect: "false"
+scheduler:
+  extraArgs:
+    leader-elect: "false"
+---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: systemd
+EOF
+  # Preflight's SystemVerification reads /boot/config-$(uname -r): boxes booted with a direct
+  # kernel may lack it (the debian-12-k8s box ships it). Only then is that check skipped.
+  ignore=""
+  if ! [ -f "/boot/config-$(uname -r)" ]; then
+    say "no /boot/config-$(uname -r): skipping preflight's SystemVerification"
+    ignore="--ignore-preflight-errors=SystemVerification"
+  fi
+  say "kubeadm init (advertise $NODE_IP, pod network $POD_CIDR; several minutes under TCG)"
+  log=/var/log/vmlab-kubeadm-init.log
+  { rc=0; kubeadm init --config /etc/kubernetes/vmlab-kubeadm.yaml --skip-phases=addon/coredns \
+      --skip-token-print $ignore || rc=$?; echo "$rc" > $log.rc; } 2>&1 | tee $log
+  rc="$(cat $log.rc)"
+  if [ "$rc" != 0 ]; then
+    if grep -q 'error execution phase preflight' $log; then exit 10; fi
+    if grep -qE 'wait-control-plane|timed out waiting for the condition|kubelet is not running' $log; then exit 11; fi
+    exit 12
+  fi
+fi
+for i in $(seq 1 120); do ready && break; sleep 2; done
+ready || exit 11
+for i in $(seq 1 60); do kubectl --kubeconfig $KC get node "$NODE_NAME" >/dev/null 2>&1 && break; sleep 2; done
+home="$(getent passwd "$LOGIN_USER" | cut -d: -f6)"
+install -d -m 0700 -o "$LOGIN_USER" -g "$(id -gn "$LOGIN_USER")" "$home/.kube"
+if ! cmp -s $KC "$home/.kube/config"; then
+  install -m 0600 -o "$LOGIN_USER" -g "$(id -gn "$LOGIN_USER")" $KC "$home/.kube/config"
+  say "admin kubeconfig: $home/.kube/config"
+fi
+say "control plane up: $(kubectl --kubeconfig $KC get node "$NODE_NAME" --no-headers 2>&1)"
+)SH";
+
+// Worker. Env: NODE_IP, NODE_NAME, ENDPOINT, JOIN_TOKEN (secret), CA_HASH.
+// Exit 10: preflight failed; 11: the join timed out; 12: another join failure.
+const char* const kJoin = R"SH(set -eu
+say() { echo "kubernetes: $*"; }
+if [ -e /etc/kubernetes/kubelet.conf ] || [ -e /etc/kubernetes/bootstrap-kubelet.conf ] || [ -e /var/lib/kubelet/config.yaml ]; then
+  say "an earlier join left state here: kubeadm reset -f"
+  kubeadm reset -f
+fi
+umask 077
+mkdir -p /run/vmlab-k8s
+cfg=/run/vmlab-k8s/join.yaml
+trap 'rm -f $cfg' EXIT
+cat > $cfg <<EOF
+apiVersion: kubeadm.k8s.io/v1beta2
+kind: JoinConfiguration
+discovery:
+  bootstrapToken:
+    apiServerEndpoint: $ENDPOINT
+    token: $JOIN_TOKEN
+    caCertHashes: [$CA_HASH]
+  timeout: 10m
+nodeRegistration:
+  name: $NODE_NAME
+  criSocket: /var/run/dockershim.sock
+  kubeletExtraArgs:
+    node-ip: $NODE_IP
+    network-plugin: kubenet
+    cni-bin-dir: /usr/lib/cni
+    pod-infra-container-image: k8s.gcr.io/pause:3.2
+EOF
+ignore=""
+if ! [ -f "/boot/config-$(uname -r)" ]; then
+  say "no /boot/config-$(uname -r): skipping preflight's SystemVerification"
+  ignore="--ignore-preflight-errors=SystemVerification"
+fi
+say "kubeadm join $ENDPOINT as $NODE_NAME ($NODE_IP)"
+log=/var/log/vmlab-kubeadm-join.log
+{ rc=0; timeout 900 kubeadm join --config $cfg $ignore || rc=$?; echo "$rc" > $log.rc; } 2>&1 | tee $log
+rc="$(cat $log.rc)"
+if [ "$rc" != 0 ]; then
+  if grep -q 'error execution phase preflight' $log; then exit 10; fi
+  if [ "$rc" = 124 ] || grep -qE 'timed out|timeout' $log; then exit 11; fi
+  exit 12
+fi
+)SH";
+
+// Control plane probe. Env: NODE_NAME. Prints "ready" (/readyz ok) and "registered".
+const char* const kPlaneProbe = R"SH(KC=/etc/kubernetes/admin.conf
+[ -f $KC ] && command -v kubectl >/dev/null || exit 0
+[ "$(timeout 30 kubectl --kubeconfig $KC get --raw /readyz 2>/dev/null)" = ok ] && echo ready
+timeout 30 kubectl --kubeconfig $KC get node "$NODE_NAME" >/dev/null 2>&1 && echo registered
+exit 0
+)SH";
+
+}  // namespace vmlab::provisioners::k8s_scripts
