@@ -39,7 +39,7 @@ struct MachineRef {
   // The hypervisor the machine lives on: "" = the provider's own connection (a libvirt URI
   // for libvirt). One per lab today; one per node once labs span hosts. A provider that
   // cannot reach `host` throws ProviderError naming it.
-  std::string host;
+  std::string host{};
   bool operator==(const MachineRef&) const = default;
 };
 

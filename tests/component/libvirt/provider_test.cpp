@@ -150,6 +150,15 @@ TEST_CASE("a lab's lifecycle: prepare, create (idempotent), start, list, stop, d
 
   p->start({lab, "n1"});
   p->start({lab, "n1"});  // no-op when running
+  // info(): one machine, the same facts as list(); a missing one is "not created".
+  auto one = p->info({lab, "n1"});
+  CHECK(one.name == "n1");
+  CHECK(one.state == MachineState::Running);
+  REQUIRE(one.ssh);
+  CHECK(one.ssh->host == machines[0].ssh->host);
+  CHECK(p->info({lab, "n7"}).state == MachineState::NotCreated);
+  CHECK_THROWS_AS(p->info({lab, "n1", "qemu+ssh://elsewhere/system"}), ProviderError);
+  CHECK_THROWS_AS(p->snapshot_save({lab, "n1"}, "s"), ProviderError);  // not supported
   machines = p->list(lab);
   for (auto& m : machines)
     CHECK(m.state == (m.name == "n1" ? MachineState::Running : MachineState::Stopped));

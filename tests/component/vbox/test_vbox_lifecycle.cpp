@@ -120,6 +120,16 @@ TEST_CASE(
     ports.insert(mi.ssh->port);
   }
   CHECK(ports.size() == 4);
+  // info() asks about one machine: one showvminfo, whatever the lab's size.
+  const int before = count_calls(env.call_log(), "showvminfo");
+  auto one = p->info({lab, "n2"});
+  CHECK(count_calls(env.call_log(), "showvminfo") == before + 1);
+  CHECK(one.name == "n2");
+  CHECK(one.state == MachineState::Running);
+  REQUIRE(one.ssh);
+  CHECK(one.ssh->port == m["n2"].ssh->port);
+  CHECK(p->info({lab, "n9"}).state == MachineState::NotCreated);
+  CHECK_THROWS_AS(p->info({lab, "n2", "vbox://elsewhere"}), ProviderError);
   CHECK(env.sim({"getextradata", "vmlab-" + lab + "-n1", "vmlab/ssh_port"}).out ==
         "Value: " + std::to_string(m["n1"].ssh->port) + "\n");
 

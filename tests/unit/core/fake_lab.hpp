@@ -2,8 +2,14 @@
 // A lab on the fake provider and fake remotes (tests/fakes), for unit tests of the executor:
 // a real Vmfile (config::load_string), a real state record and lab keys in a temp dir, no
 // hypervisor and no SSH.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
+#include <sstream>
 
 #include "../../fakes/fake_provider.hpp"
 #include "../../fakes/fake_remote.hpp"
@@ -15,6 +21,38 @@
 #include "testutil.hpp"
 
 namespace vmlab::test {
+
+// Redirects stdout (where the reporter writes) to a file for its lifetime.
+class CaptureStdout {
+ public:
+  CaptureStdout() : file_(dir_ / "stdout") {
+    std::fflush(stdout);
+    saved_ = dup(STDOUT_FILENO);
+    int fd = open(file_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(fd, STDOUT_FILENO);
+    close(fd);
+  }
+  ~CaptureStdout() { restore(); }
+  std::string text() {
+    restore();
+    std::ifstream in(file_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+ private:
+  void restore() {
+    if (saved_ < 0) return;
+    std::fflush(stdout);
+    dup2(saved_, STDOUT_FILENO);
+    close(saved_);
+    saved_ = -1;
+  }
+  TempDir dir_;
+  std::filesystem::path file_;
+  int saved_ = -1;
+};
 
 struct FakeLab {
   TempDir dir;

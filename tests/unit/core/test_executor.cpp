@@ -186,8 +186,15 @@ TEST_CASE("provider warnings go to the reporter while a command runs") {
   f.provider->on_create = [&](const vmlab::providers::MachineRef& m) {
     f.provider->emit_warning(m.node, "during up");
   };
-  CHECK(f.up());
+  std::string out;
+  {
+    vmlab::test::CaptureStdout cap;
+    CHECK(f.up());
+    out = cap.text();
+  }
   CHECK(seen.size() == 1);  // not the test's sink: the reporter's
+  CHECK(out.find(R"({"event":"warning","message":"warning: during up","node":"a"})") !=
+        std::string::npos);
   f.provider->emit_warning("a", "after");
   CHECK(seen.size() == 1);  // unset again: the log
 }
