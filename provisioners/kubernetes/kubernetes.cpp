@@ -14,6 +14,7 @@
 #include "communicator/command.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/settings.hpp"
 #include "state/filenames.hpp"
 
 namespace vmlab::provisioners {
@@ -22,9 +23,7 @@ using communicator::ExecOptions;
 using communicator::Remote;
 
 fs::path k8s_bundle_dir(const std::string& version) {
-  const char* c = std::getenv("VMLAB_CACHE");
-  const fs::path cache = (c && *c) ? fs::path(c) : fs::path("/var/cache/vmlab");
-  return cache / "k8s" / ("v" + version);
+  return fs::path(settings::text("VMLAB_CACHE")) / "k8s" / ("v" + version);
 }
 
 JoinCommand parse_join_command(const std::string& out) {

@@ -39,6 +39,8 @@ constexpr Setting kTable[] = {
      "directory of the `vmlab` storage pool, when vmlab defines the pool"},
     {"VMLAB_LIBVIRT_LOG_DIR", "/var/log/libvirt/qemu", "",
      "where libvirt writes the machines' console logs (vmlab reads them)"},
+    {"VMLAB_CACHE", "/var/cache/vmlab", "",
+     "host cache of what the project builds (boxes, the Kubernetes bundle in k8s/v<version>)"},
     {"VMLAB_VBOXMANAGE", "VBoxManage", "", "the VBoxManage program (the tests name the simulator)"},
     {"VMLAB_VBOX_HOSTONLYNET", "", "1 on macOS with VirtualBox 7, else 0",
      "1: lab networks are VirtualBox host-only networks (hostonlynet), 0: host-only interfaces"},
