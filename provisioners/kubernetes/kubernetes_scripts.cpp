@@ -208,11 +208,31 @@ EOF
   fi
   say "kubeadm init (advertise $NODE_IP, pod network $POD_CIDR; several minutes under TCG)"
   log=/var/log/vmlab-kubeadm-init.log
-  { rc=0; kubeadm init --config /etc/kubernetes/vmlab-kubeadm.yaml --skip-phases=addon/coredns \
-      --skip-token-print $ignore || rc=$?; echo "$rc" > $log.rc; } 2>&1 | tee $log
+  cfg=/etc/kubernetes/vmlab-kubeadm.yaml
+  : > $log
+  # In phases: under TCG the kubelet (105 MB of Go) needed ~3 min from start to healthz, and
+  # kubeadm's kubelet-check gives up before that (wait-control-plane failed). So: preflight,
+  # certs, kubeconfigs, kubelet-start; wait for the kubelet's healthz (10 min); then the rest.
+  step() {  # LABEL CMD...: runs CMD into the log, exits with LABEL's code on failure
+    code="$1"; shift
+    { rc=0; "$@" || rc=$?; echo "$rc" > $log.rc; } 2>&1 | tee -a $log
+    [ "$(cat $log.rc)" = 0 ] || exit "$code"
+  }
+  step 10 kubeadm init phase preflight --config $cfg $ignore
+  step 12 kubeadm init phase certs all --config $cfg
+  step 12 kubeadm init phase kubeconfig all --config $cfg
+  step 12 kubeadm init phase kubelet-start --config $cfg
+  kubelet_ok() {
+    python3 -c 'import urllib.request,sys; sys.exit(urllib.request.urlopen("http://127.0.0.1:10248/healthz", timeout=5).read() != b"ok")' 2>/dev/null
+  }
+  t0=$(date +%s)
+  for i in $(seq 1 300); do kubelet_ok && break; sleep 2; done
+  kubelet_ok || { say "the kubelet is not healthy 10 min after its start"; exit 11; }
+  say "kubelet healthy after $(( $(date +%s) - t0 )) s"
+  { rc=0; kubeadm init --config $cfg --skip-token-print \
+      --skip-phases=preflight,certs,kubeconfig,kubelet-start,addon/coredns || rc=$?; echo "$rc" > $log.rc; } 2>&1 | tee -a $log
   rc="$(cat $log.rc)"
   if [ "$rc" != 0 ]; then
-    if grep -q 'error execution phase preflight' $log; then exit 10; fi
     if grep -qE 'wait-control-plane|timed out waiting for the condition|kubelet is not running' $log; then exit 11; fi
     exit 12
   fi
