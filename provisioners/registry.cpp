@@ -1,5 +1,6 @@
 // The explicit provisioner table: Vmfile `type` -> its language spec and its factory.
 // Add a provisioner here: one folder (spec + provisioner) and one line below.
+#include "provisioners/docker/docker.hpp"
 #include "provisioners/file/file.hpp"
 #include "provisioners/file/file_spec.hpp"
 #include "provisioners/kubernetes/kubernetes_spec.hpp"
@@ -18,6 +19,7 @@ const std::vector<ProvisionerEntry>& provisioner_table() {
   static const std::vector<ProvisionerEntry> kTable = {
       {shell_step_type(), &make<ShellProvisioner>},
       {file_step_type(), &make<FileProvisioner>},
+      {docker_step_type(), &make<DockerProvisioner>},
       {kubernetes_step_type(), nullptr},  // the language is there; the provisioner is not yet
   };
   return kTable;

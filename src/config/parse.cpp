@@ -1,6 +1,8 @@
 // Stage 1: TOML text -> Raw. Checks syntax, types and keys; expands {vars.NAME}.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "config/reader.hpp"
 #include "config/stages.hpp"
 #include "config/step_type.hpp"
@@ -44,9 +46,15 @@ RawStep read_step(const toml::table& t, const std::string& key, Diagnostics& dia
   s.key = key;
   s.type = r.str("type");
   s.name = r.str("name");
-  s.run = r.str("run");
+  // `run` is the common policy ("once", "always") unless it is an array: then it is a key of
+  // the step's type (docker's containers), checked by the type like its other keys.
+  const toml::node* run = t.get("run");
+  const bool policy = !run || !run->is_array();
+  if (policy) s.run = r.str("run");
   s.after = r.str_or_list("after", &s.after_pos);
-  s.fields = r.fields_except(common_step_keys());
+  std::vector<std::string> skip = common_step_keys();
+  if (!policy) skip.erase(std::find(skip.begin(), skip.end(), "run"));
+  s.fields = r.fields_except(skip);
   return s;
 }
 

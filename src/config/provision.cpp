@@ -87,6 +87,10 @@ void check_fields(const RawStep& s, const StepType& t, Diagnostics& diag) {
     const std::string path = s.key + "." + f.name;
     auto spec = std::find_if(t.keys.begin(), t.keys.end(),
                              [&](const KeySpec& k) { return k.name == f.name; });
+    if (spec == t.keys.end() && f.name == "run") {  // an array `run` the type does not take
+      diag.add(f.value.pos, path, fmt::format("expected a string, got {}", describe(f.value)));
+      continue;
+    }
     if (spec == t.keys.end()) {
       const std::string guess = did_you_mean(f.name, allowed);
       diag.add(f.key_pos, path,

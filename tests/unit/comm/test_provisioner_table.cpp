@@ -44,7 +44,8 @@ TEST_CASE("the table knows shell and file; unknown types are usage errors") {
   CHECK(make_provisioner("shell") != nullptr);
   CHECK(make_provisioner("file") != nullptr);
   CHECK_THROWS_WITH_AS(make_provisioner("ansible"),
-                       "unknown provisioner type 'ansible' (known: shell, file)", UsageError);
+                       "unknown provisioner type 'ansible' (known: shell, file, docker)",
+                       UsageError);
 }
 
 TEST_CASE("run_step: probe -> apply -> re-probe, fail loudly") {

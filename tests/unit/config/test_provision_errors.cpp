@@ -22,12 +22,12 @@ std::string k8s_step(const std::string& body) {
 TEST_CASE("an unknown provisioner type lists the allowed types") {
   CHECK(problems(step("type = \"ansible\"\n")) ==
         "Vmfile:10:8: node[0].provision[0].type: unknown provisioner type \"ansible\"; allowed: "
-        "shell, file");
+        "shell, file, docker");
 }
 
 TEST_CASE("a step without a type") {
   CHECK(problems(step("inline = \"true\"\n")) ==
-        "Vmfile:9:1: node[0].provision[0]: missing required key \"type\" (shell, file)");
+        "Vmfile:9:1: node[0].provision[0]: missing required key \"type\" (shell, file, docker)");
 }
 
 TEST_CASE("a shell step needs inline or path") {
@@ -177,13 +177,13 @@ TEST_CASE("pod_cidr and cni belong to the control plane") {
 TEST_CASE("an unknown provisioner type close to a known one gets a hint") {
   CHECK(problems(step("type = \"shel\"\n")) ==
         "Vmfile:10:8: node[0].provision[0].type: unknown provisioner type \"shel\"; did you mean "
-        "\"shell\"? (allowed: shell, file)");
+        "\"shell\"? (allowed: shell, file, docker)");
 }
 
 TEST_CASE("a type without an implementation is an error at its type, and still checked") {
   CHECK(problems(k8s_step("type = \"kubernetes\"\nrole = \"boss\"\n")) ==
         "Vmfile:11:8: node[0].provision[0].type: provisioner type \"kubernetes\" is not "
-        "implemented in this version of vmlab; available: shell, file\n"
+        "implemented in this version of vmlab; available: shell, file, docker\n"
         "Vmfile:12:8: node[0].provision[0].role: invalid role \"boss\"; allowed: control-plane, "
         "worker");
 }
