@@ -11,12 +11,18 @@ BUILD_PKGS=(
 RUN_PKGS=(
   libvirt-daemon-system libvirt-clients dnsmasq-base iptables qemu-system-x86 qemu-utils
   openssh-client openssh-server iproute2 socat xorriso python3 slirp4netns
-  kubernetes-client  # kubectl 1.20.2 for the k8s e2e tier (the cluster's own version)
 )
 BOX_PKGS=(
   busybox-static dropbear-bin openssh-sftp-server linux-image-amd64 cpio gzip kmod e2fsprogs
   debootstrap bc
 )
+
+# kubectl for the k8s tier and `vmlab kubeconfig` checks: Debian's kubernetes-client (1.20.2, the
+# cluster's own version) unless some kubectl is already installed. Google's `kubectl` package
+# owns /usr/bin/kubectl too, and dpkg refuses to install both (seen on CI machines).
+if ! command -v kubectl >/dev/null 2>&1; then
+  RUN_PKGS+=(kubernetes-client)
+fi
 
 want=()
 for p in "${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${BOX_PKGS[@]}"; do
