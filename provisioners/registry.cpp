@@ -3,6 +3,7 @@
 #include "provisioners/docker/docker.hpp"
 #include "provisioners/file/file.hpp"
 #include "provisioners/file/file_spec.hpp"
+#include "provisioners/kubernetes/kubernetes.hpp"
 #include "provisioners/kubernetes/kubernetes_spec.hpp"
 #include "provisioners/provisioner.hpp"
 #include "provisioners/shell/shell.hpp"
@@ -20,7 +21,7 @@ const std::vector<ProvisionerEntry>& provisioner_table() {
       {shell_step_type(), &make<ShellProvisioner>},
       {file_step_type(), &make<FileProvisioner>},
       {docker_step_type(), &make<DockerProvisioner>},
-      {kubernetes_step_type(), nullptr},  // the language is there; the provisioner is not yet
+      {kubernetes_step_type(), &make<KubernetesProvisioner>},
   };
   return kTable;
 }

@@ -173,7 +173,7 @@ const config::StepType& kubernetes_step_type() {
       },
       &resolve,
       &derive,
-      /*implemented=*/false,
+      /*implemented=*/true,
   };
   return kType;
 }

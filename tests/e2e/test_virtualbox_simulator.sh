@@ -7,7 +7,7 @@
 # cloud-init seed (tests/vboxmanage-sim/README.md). So vmlab's SSH readiness wait, host-key
 # pinning and `vmlab ssh -c` run for real -- and a command "in the guest" runs ON THIS HOST as
 # the box's user (root here). Hence:
-#   - `up --no-provision` only: the example lab's kubernetes steps are not executable yet, and
+#   - `up --no-provision` only: the example lab's kubernetes steps need real guests, and
 #     its shell step (scripts/lab/config.sh: swapoff, modprobe, sysctl) would change THIS
 #     host. The copied project gets a harmless stub in its place, in case a regression ever
 #     runs steps anyway.
@@ -122,18 +122,6 @@ vm box add debian-12 "$TMP/box"
 
 # --- the project: Vmfile.example as Vmfile, its script replaced by a harmless stub ---
 cp "$E2E_SOURCE_DIR/Vmfile.example" "$TMP/project/Vmfile"
-# Until the kubernetes provisioner is built, `validate` rejects its steps (a type without an
-# implementation is an error at its line:col): the copy drops them; the machines stay as written.
-if ! "$VMLAB" validate -f "$TMP/project/Vmfile" >/dev/null 2>&1; then
-  python3 - "$TMP/project/Vmfile" <<'PY'
-import re, sys
-p = sys.argv[1]
-blocks = re.split(r'(?m)^(?=\s*\[\[)', open(p).read())
-open(p, "w").write("".join(b for b in blocks
-                           if not (b.lstrip().startswith("[[node.provision]]")
-                                   and 'type = "kubernetes"' in b)))
-PY
-fi
 grep -q 'path = "scripts/lab/config.sh"' "$TMP/project/Vmfile" \
   || fail "Vmfile.example no longer references scripts/lab/config.sh: update this test"
 printf '#!/bin/sh\n# stub: the real config.sh would change the HOST through a simulated guest\necho stub\n' \

@@ -43,9 +43,10 @@ struct Scripted : Provisioner {
 TEST_CASE("the table knows shell and file; unknown types are usage errors") {
   CHECK(make_provisioner("shell") != nullptr);
   CHECK(make_provisioner("file") != nullptr);
-  CHECK_THROWS_WITH_AS(make_provisioner("ansible"),
-                       "unknown provisioner type 'ansible' (known: shell, file, docker)",
-                       UsageError);
+  CHECK(make_provisioner("kubernetes") != nullptr);
+  CHECK_THROWS_WITH_AS(
+      make_provisioner("ansible"),
+      "unknown provisioner type 'ansible' (known: shell, file, docker, kubernetes)", UsageError);
 }
 
 TEST_CASE("run_step: probe -> apply -> re-probe, fail loudly") {

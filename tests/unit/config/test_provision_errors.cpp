@@ -22,12 +22,13 @@ std::string k8s_step(const std::string& body) {
 TEST_CASE("an unknown provisioner type lists the allowed types") {
   CHECK(problems(step("type = \"ansible\"\n")) ==
         "Vmfile:10:8: node[0].provision[0].type: unknown provisioner type \"ansible\"; allowed: "
-        "shell, file, docker");
+        "shell, file, docker, kubernetes");
 }
 
 TEST_CASE("a step without a type") {
   CHECK(problems(step("inline = \"true\"\n")) ==
-        "Vmfile:9:1: node[0].provision[0]: missing required key \"type\" (shell, file, docker)");
+        "Vmfile:9:1: node[0].provision[0]: missing required key \"type\" "
+        "(shell, file, docker, kubernetes)");
 }
 
 TEST_CASE("a shell step needs inline or path") {
@@ -177,11 +178,20 @@ TEST_CASE("pod_cidr and cni belong to the control plane") {
 TEST_CASE("an unknown provisioner type close to a known one gets a hint") {
   CHECK(problems(step("type = \"shel\"\n")) ==
         "Vmfile:10:8: node[0].provision[0].type: unknown provisioner type \"shel\"; did you mean "
-        "\"shell\"? (allowed: shell, file, docker)");
+        "\"shell\"? (allowed: shell, file, docker, kubernetes)");
 }
 
 TEST_CASE("a type without an implementation is an error at its type, and still checked") {
-  CHECK(problems(k8s_step("type = \"kubernetes\"\nrole = \"boss\"\n")) ==
+  // Every type of the table is implemented: a copy of kubernetes marked not implemented.
+  static vmlab::config::StepType k8s = vmlab::provisioners::kubernetes_step_type();
+  k8s.implemented = false;
+  static vmlab::config::StepTypes types;
+  types.clear();
+  for (const auto* st : vmlab::provisioners::step_types())
+    types.push_back(st->name == "kubernetes" ? &k8s : st);
+  auto opts = vmlab::test::test_load_options();
+  opts.step_types = &types;
+  CHECK(vmlab::test::problems_with(opts, k8s_step("type = \"kubernetes\"\nrole = \"boss\"\n")) ==
         "Vmfile:11:8: node[0].provision[0].type: provisioner type \"kubernetes\" is not "
         "implemented in this version of vmlab; available: shell, file, docker\n"
         "Vmfile:12:8: node[0].provision[0].role: invalid role \"boss\"; allowed: control-plane, "
