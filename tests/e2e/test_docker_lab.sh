@@ -2,7 +2,8 @@
 # End to end, the docker provisioner on the real thing: three debian-12-cloud nodes (systemd,
 # real cloud-init, 1 GiB) behind a libvirtd in a network namespace with an uplink to Debian's
 # archive (slirp4netns; no other traffic leaves the namespace).
-#  - node1: Debian's docker-registry (a shell step), anonymous, on :5000
+#  - node1: docker.io (a docker step) and Debian's docker-registry (a shell step), anonymous,
+#    on :5000
 #  - node2: docker.io installed by the docker step (insecure-registries = ["node1:5000"]),
 #    imports a base image made on the host from busybox-static, builds an image on it; a
 #    shell step pushes it to node1's registry
@@ -56,6 +57,10 @@ name = "node1"
 ip = "192.168.59.11"
 
   [[node.provision]]
+  name = "engine"
+  type = "docker"
+
+  [[node.provision]]
   name = "registry"
   type = "shell"
   path = "registry.sh"
@@ -102,22 +107,25 @@ vm() { in_ns "$VMLAB" "$@"; }
 e2e_on_exit bash -c "cd '$P' && ip netns exec '$E2E_NETNS' '$VMLAB' destroy -f >/dev/null 2>&1"
 vm validate
 
-e2e_log "vmup: three Debian nodes, docker installed on two, registry on node1"
+e2e_log "vmup: three Debian nodes, docker installed on each, registry on node1"
 START=$(date +%s)
 vm up > "$E2E_TMP/up.log" 2>&1 || { cat "$E2E_TMP/up.log"; e2e_fail "vmup failed"; }
 cat "$E2E_TMP/up.log"
-echo "TIME first vmup (3 nodes, 2 docker.io installs): $(( $(date +%s) - START )) s"
+echo "TIME first vmup (3 nodes, 3 docker.io installs): $(( $(date +%s) - START )) s"
 UP="$(cat "$E2E_TMP/up.log")"
 assert_contains "$UP" "installing docker.io with apt-get"
 assert_contains "$UP" "importing lab/base:1"
 assert_contains "$UP" "creating container web"
-grep -E "node[23] +\| .*(docker|engine|app): done in" "$E2E_TMP/up.log" || true
+grep -E "node[123] +\| .*(docker|engine|app): done in" "$E2E_TMP/up.log" || true
 
 e2e_log "node1 fetches a page from node3 over the private network"
 page() { vm ssh node1 -c "python3 -c 'import urllib.request,sys;print(urllib.request.urlopen(sys.argv[1],timeout=30).read().decode().strip())' http://node3:$1/"; }
 assert_eq "hello from vmlab web" "$(page 8080)" "page from node3:8080"
 assert_eq "hello from vmlab web" "$(page 8081)" "page from node3:8081"
 assert_contains " $(vm ssh node3 -c 'id -nG vmlab') " " docker " "vmlab's groups on node3"
+for n in node1 node2 node3; do
+  assert_contains "$(vm ssh "$n" -c "docker info --format '{{.ServerVersion}}'")" "20.10" "docker info as vmlab on $n"
+done
 
 e2e_log "a second vmup runs nothing"
 START=$(date +%s%N)
