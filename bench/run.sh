@@ -322,11 +322,13 @@ HF_VER="$(hyperfine --version 2>/dev/null || echo "not installed: date +%s%N loo
   echo "without any tool, vmlab-tiny far less), so the last column is only indicative; it is most"
   echo "meaningful for the operations that do not depend on boot time (no-op \`up\`, \`status\`,"
   echo "\`ssh -c\`, \`provision\`, \`destroy\`). Vagrant was not run here: see bench/README.md."
-  # The section bench/docker.sh writes is kept (it measures another lab).
-  if grep -qx '<!-- docker-bench -->' "$RESULTS" 2>/dev/null; then
-    echo
-    sed -n '/^<!-- docker-bench -->$/,/^<!-- \/docker-bench -->$/p' "$RESULTS"
-  fi
+  # The sections bench/docker.sh and bench/k8s.sh write are kept (they measure other labs).
+  for sec in docker-bench k8s-bench; do
+    if grep -qx "<!-- $sec -->" "$RESULTS" 2>/dev/null; then
+      echo
+      sed -n "/^<!-- $sec -->\$/,/^<!-- \/$sec -->\$/p" "$RESULTS"
+    fi
+  done
 } > "$RESULTS.new"
 mv "$RESULTS.new" "$RESULTS"
 echo

@@ -1,5 +1,6 @@
 // `vmlab inventory`: an Ansible inventory (INI) of the running nodes: one group per lab and
-// one per node group ("w{i}-k8s" -> w_k8s), SSH settings pinned like ssh-config.
+// one per node group ("w{i}-k8s" -> w_k8s). ansible's ssh reads .vmlab/ssh_config (-F), so
+// the host keys are verified exactly as by `ssh -F` (tested with ansible-playbook in the e2e).
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -44,8 +45,12 @@ void add_inventory(CLI::App& app, GlobalOptions& g) {
     for (const auto& node : lab.topo.nodes) {
       auto it = eps.find(node.name);
       if (it == eps.end()) continue;
-      fmt::print("{} ansible_host={} ansible_port={} ansible_user={}{}\n", node.name,
-                 it->second.host, it->second.port, executor::login_user(node),
+      // No ansible_host/ansible_port: ssh is given the node's name, which the `Host NODE` block
+      // of the -F file below maps to its address, port, key and pinned host key (HostKeyAlias).
+      // An ansible_host=IP would match neither that block nor the known_hosts alias: every
+      // node would fail with "Host key verification failed".
+      fmt::print("{} ansible_user={} vmlab_ssh_host={} vmlab_ssh_port={}{}\n", node.name,
+                 executor::login_user(node), it->second.host, it->second.port,
                  node.addresses.empty() ? "" : " private_ip=" + node.addresses[0].ip);
       if (node.group != node.name) groups[group_name(node.group)].push_back(node.name);
     }
