@@ -1,6 +1,7 @@
 #include "executor/lab_ops.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -72,19 +73,27 @@ bool halt(lab::Lab& lab, const std::vector<std::string>& nodes, bool force, Repo
   return true;
 }
 
-bool destroy(lab::Lab& lab, Reporter& rep) {
+bool destroy(lab::Lab& lab, Reporter& rep, const std::vector<std::string>& nodes) {
   WarningsToReporter warnings(*lab.provider, rep);
   // Every listed machine (also of nodes no longer in the Vmfile) and every node of the Vmfile:
   // destroy() is idempotent and also removes what a create() cut short left behind.
-  std::vector<std::string> todo = node_names(lab.topo);
-  for (const auto& m : lab.provider->list(lab.lab_id))
-    if (std::find(todo.begin(), todo.end(), m.name) == todo.end()) todo.push_back(m.name);
+  std::vector<std::string> todo = nodes.empty() ? node_names(lab.topo) : nodes;
+  if (nodes.empty())
+    for (const auto& m : lab.provider->list(lab.lab_id))
+      if (std::find(todo.begin(), todo.end(), m.name) == todo.end()) todo.push_back(m.name);
   auto failures = parallel_for(todo, default_parallelism(), [&](const std::string& node) {
     rep.event(node, "destroying", "destroying");
     lab.provider->destroy(lab.ref(node));
+    // Its record goes with the machine: the next `up` creates and provisions it afresh.
+    if (!nodes.empty()) lab.store->update([&](state::LabRecord& r) { r.machines.erase(node); });
     rep.event(node, "destroyed", "destroyed");
   });
   if (!failures.empty()) return report_failures(rep, "destroy", failures);
+  if (!nodes.empty()) {
+    rep.summary(true, {fmt::format("{} of lab {} destroyed (the rest of the lab is kept)",
+                                   fmt::join(nodes, ", "), lab.topo.name)});
+    return true;
+  }
   rep.lab("removing lab networks");
   lab.provider->destroy_lab(lab.lab_id);
   // The record goes last, so an interrupted destroy can be re-run with the same lab id.

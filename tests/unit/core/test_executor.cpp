@@ -215,3 +215,30 @@ TEST_CASE("parallel_for: bounded, collects every failure, joins on every path") 
   CHECK(failures.size() == 4);
   CHECK(failures["15"] == "bad 15");
 }
+
+TEST_CASE("destroy NODE: only that machine and its record; the next up makes it afresh") {
+  FakeLab f(
+      "name = \"dn\"\n[defaults]\nbox = \"b\"\n"
+      "[[node]]\nname = \"a\"\n" +
+      shell("s1", "echo a") + "[[node]]\nname = \"b\"\n" + shell("s1", "echo b", "a"));
+  REQUIRE(f.up());
+  executor::Reporter rep(true, executor::node_names(f.lab.topo));
+  CHECK(executor::destroy(f.lab, rep, {"b"}));
+  {
+    std::lock_guard lock(f.provider->mu);
+    CHECK(f.provider->machines.count("a") == 1);
+    CHECK(f.provider->machines.count("b") == 0);
+  }
+  CHECK(f.lab.store->get().machines.count("b") == 0);
+  CHECK(f.step_done("a", "s1"));
+  CHECK(std::filesystem::exists(f.lab.topo.project_dir / ".vmlab" / "state.json"));
+
+  // The next up creates b again and runs its step (a's edge is satisfied by a's record); a is
+  // left alone.
+  const int creates = f.provider->creates;
+  CHECK(f.up());
+  CHECK(f.provider->creates == creates + 1);
+  CHECK(f.guests.scripts_of("a").size() == 1);
+  CHECK(f.guests.scripts_of("b").size() == 2);
+  CHECK(f.step_done("b", "s1"));
+}
