@@ -56,6 +56,26 @@ if grep -E '^127\.0\.[0-9]+\.1[[:space:]].*\bdeb1\b' <<<"$HOSTS"; then e2e_fail 
 assert_eq "0" "$(vm ssh deb1 -c 'sudo -n cat /root/who')" "privileged step ran as root"
 STATUS="$(vm ssh deb1 -c 'cloud-init status --wait >/dev/null 2>&1; cloud-init status')"
 assert_contains "$STATUS" "done"
+# A real ansible-playbook with `vmlab inventory` as generated, a normal (python) module with
+# facts and become: host keys verified through the inventory's -F file.
+command -v ansible-playbook >/dev/null || e2e_fail "missing ansible-playbook: run scripts/install-deps.sh (ansible-core)"
+vm inventory > "$E2E_TMP/inventory.ini"
+cat > "$E2E_TMP/play.yml" <<'EOF'
+- hosts: all
+  tasks:
+    - ansible.builtin.command: id -un
+      become: true
+      register: who
+      changed_when: false
+    - ansible.builtin.assert:
+        that: ["who.stdout == 'root'", "ansible_hostname == inventory_hostname"]
+EOF
+PLAY="$(in_ns env HOME="$E2E_TMP" ANSIBLE_LOCAL_TEMP="$E2E_TMP/ansible-tmp" ANSIBLE_SSH_ARGS="-o ControlMaster=no" \
+  ANSIBLE_NOCOLOR=1 ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3 \
+  ansible-playbook -i "$E2E_TMP/inventory.ini" "$E2E_TMP/play.yml" 2>&1)" \
+  || { echo "$PLAY"; e2e_fail "ansible-playbook with vmlab's inventory failed on the Debian box"; }
+echo "$PLAY" | tail -n 3
+grep -E "^deb1 +: ok=3 .*unreachable=0 +failed=0" <<<"$PLAY" >/dev/null || e2e_fail "ansible: deb1 not ok=3"
 vm destroy -f
 assert_eq "" "$(in_ns virsh -c qemu:///system list --all --name | grep vmlab-e2eci || true)" "domains left"
 echo "PASS: cloud-init box"
