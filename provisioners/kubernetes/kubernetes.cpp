@@ -268,8 +268,55 @@ class Run {
   }
 
   // The join: a fresh command from the control plane, reset of earlier state, join, Ready.
+  // A join that timed out is tried once more with a new token (the script resets what the
+  // first attempt left): under TCG on a loaded host the kubelet's TLS bootstrap once outlasted
+  // kubeadm's fixed wait while the control plane was slow to approve the node's certificate.
   void join(const Plane& plane) {
     const auto t0 = std::chrono::steady_clock::now();
+    constexpr int kAttempts = 2;
+    for (int attempt = 1;; ++attempt) {
+      const int st = join_once(plane);
+      if (st == 0) break;
+      if (st == 10)
+        throw Error("{}: kubeadm join: a preflight error (see the [ERROR ...] lines above)",
+                    step_title(ctx_));
+      if (st == 11 && attempt < kAttempts) {
+        say(
+            fmt::format("the join timed out (attempt {} of {}): resetting and joining again "
+                        "with a new token",
+                        attempt, kAttempts));
+        continue;
+      }
+      logs(ctx_.remote);
+      throw Error(
+          "{}: kubeadm join {} (exit status {}{}; the kubelet's last log lines are above; "
+          "/var/log/vmlab-kubeadm-join.log in the guest). The next `vmup` resets and "
+          "joins again",
+          step_title(ctx_), st == 11 ? "timed out" : "failed", st,
+          attempt > 1 ? fmt::format(", {} attempts", attempt) : "");
+    }
+    say(fmt::format("joined after {} s; waiting for the node to be Ready", secs(t0)));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+    for (;;) {
+      {
+        auto cp = ctx_.peer(plane.node->name, plane.step->name);
+        if (node_ready(*cp)) break;
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        logs(ctx_.remote);
+        throw Error(
+            "{}: joined, but the node is not Ready after 10 min (the kubelet's last log "
+            "lines are above)",
+            step_title(ctx_));
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(5));
+    }
+    say(fmt::format("{} Ready, {} s after the join started", ctx_.node.name, secs(t0)));
+  }
+
+  // One join attempt: a fresh join command from the plane, then the join script. Returns the
+  // script's exit status (10 preflight, 11 timed out, other failure).
+  int join_once(const Plane& plane) {
     JoinCommand jc;
     {
       auto cp = ctx_.peer(plane.node->name, plane.step->name);
@@ -291,34 +338,7 @@ class Run {
     const int st = stream(
         ctx_.remote, k8s_scripts::kJoin,
         {{"ENDPOINT", jc.endpoint}, {"JOIN_TOKEN", jc.token}, {"CA_HASH", jc.ca_hash}}, true);
-    if (st == 10)
-      throw Error("{}: kubeadm join: a preflight error (see the [ERROR ...] lines above)",
-                  step_title(ctx_));
-    if (st != 0) {
-      logs(ctx_.remote);
-      throw Error(
-          "{}: kubeadm join {} (exit status {}; the kubelet's last log lines are above; "
-          "/var/log/vmlab-kubeadm-join.log in the guest). The next `vmup` resets and "
-          "joins again",
-          step_title(ctx_), st == 11 ? "timed out" : "failed", st);
-    }
-    say(fmt::format("joined after {} s; waiting for the node to be Ready", secs(t0)));
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
-    for (;;) {
-      {
-        auto cp = ctx_.peer(plane.node->name, plane.step->name);
-        if (node_ready(*cp)) break;
-      }
-      if (std::chrono::steady_clock::now() > deadline) {
-        logs(ctx_.remote);
-        throw Error(
-            "{}: joined, but the node is not Ready after 10 min (the kubelet's last log "
-            "lines are above)",
-            step_title(ctx_));
-      }
-      std::this_thread::sleep_for(std::chrono::seconds(5));
-    }
-    say(fmt::format("{} Ready, {} s after the join started", ctx_.node.name, secs(t0)));
+    return st;
   }
 
   bool node_ready(Remote& cp) const {
