@@ -1,5 +1,9 @@
 #include "provisioners/provisioner.hpp"
 
+#include <unistd.h>
+
+#include <fstream>
+
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "provisioners/outputs.hpp"
@@ -52,6 +56,24 @@ std::optional<std::string> Context::output_of(const std::string& n, const std::s
                                               const std::string& name) const {
   if (!outputs) return std::nullopt;
   return outputs->get(n, s, name);
+}
+
+TempFile::TempFile(const std::string& content, const std::string& prefix) {
+  namespace fs = std::filesystem;
+  std::string tmpl = (fs::temp_directory_path() / (prefix + "-XXXXXX")).string();
+  const int fd = ::mkstemp(tmpl.data());
+  if (fd < 0)
+    throw Error("cannot create a temporary file in {}", fs::temp_directory_path().string());
+  ::close(fd);
+  path_ = tmpl;
+  std::ofstream out(path_, std::ios::binary);
+  out << content;
+  if (!out.flush()) throw Error("cannot write the temporary file {}", path_.string());
+}
+
+TempFile::~TempFile() {
+  std::error_code ec;
+  std::filesystem::remove(path_, ec);
 }
 
 std::string step_title(const Context& ctx) {

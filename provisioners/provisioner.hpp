@@ -108,4 +108,19 @@ StepOutcome run_step(Provisioner& p, Context& ctx, bool force = false);
 // "<type> step '<name>' on <node>": the prefix of every provisioner error.
 std::string step_title(const Context& ctx);
 
+// A local file holding `content` for an upload: a unique name (mkstemp, mode 0600) in the temp
+// directory, removed when it goes out of scope. Steps of several nodes run at once in one
+// process, so a name made from the pid alone would be shared between them.
+class TempFile {
+ public:
+  TempFile(const std::string& content, const std::string& prefix);
+  ~TempFile();
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 }  // namespace vmlab::provisioners

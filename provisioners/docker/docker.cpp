@@ -154,13 +154,10 @@ void apply_part(Run& run, const std::string& part, const DockerGuest& g) {
   if (part == "daemon.json") {
     const std::string text =
         merged_daemon_json(g.has_daemon_file ? g.daemon_file : "", s.daemon_json);
-    const fs::path local =
-        fs::temp_directory_path() / ("vmlab-daemon-" + std::to_string(::getpid()) + ".json");
-    std::ofstream(local) << text;
+    const TempFile local(text, "vmlab-daemon");
     run.ctx_.remote.exec(std::string("mkdir -p ") + kCache, {});
     const std::string remote = std::string(kCache) + "/daemon.json.new";
-    run.ctx_.remote.upload(local, remote, 0644);
-    fs::remove(local);
+    run.ctx_.remote.upload(local.path(), remote, 0644);
     std::string cmd =
         "install -D -m 0644 " + remote + " /etc/docker/daemon.json && rm -f " + remote;
     const std::string have = g.has_daemon_file ? g.daemon_file : "";

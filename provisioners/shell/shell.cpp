@@ -12,33 +12,6 @@
 
 namespace vmlab::provisioners {
 namespace fs = std::filesystem;
-namespace {
-
-// A local temp file holding `content`, removed at scope exit.
-class TempScript {
- public:
-  explicit TempScript(const std::string& content) {
-    std::string tmpl = (fs::temp_directory_path() / "vmlab-script-XXXXXX").string();
-    int fd = ::mkstemp(tmpl.data());
-    if (fd < 0) throw Error("cannot create a temporary file in {}", fs::temp_directory_path().string());
-    ::close(fd);
-    path_ = tmpl;
-    std::ofstream(path_, std::ios::binary) << content;
-  }
-  ~TempScript() {
-    std::error_code ec;
-    fs::remove(path_, ec);
-  }
-  TempScript(const TempScript&) = delete;
-  TempScript& operator=(const TempScript&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-}  // namespace
-
 std::string shell_script_text(const Context& ctx) {
   const auto& s = ctx.step.as<ShellSettings>();
   if (s.path.empty()) return s.inline_script;
@@ -69,7 +42,7 @@ void ShellProvisioner::apply(Context& ctx) {
   const std::string script = shell_script_text(ctx);
   const std::string remote = shell_remote_path(ctx.step.name, script);
   {
-    TempScript local(script);
+    const TempFile local(script, "vmlab-script");
     ctx.remote.upload(local.path(), remote, 0755);
   }
   const auto& s = ctx.step.as<ShellSettings>();
