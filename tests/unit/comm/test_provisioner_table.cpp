@@ -141,3 +141,20 @@ TEST_CASE("a step digest covers the content of its files, not only their names")
   sh.digest(d2);
   CHECK(d1.hex() != d2.hex());
 }
+
+TEST_CASE("TempFile: a unique file per holder (steps of several nodes at once), removed after") {
+  std::filesystem::path a_path, b_path;
+  {
+    const vmlab::provisioners::TempFile a("{}\n", "vmlab-daemon");
+    const vmlab::provisioners::TempFile b("{}\n", "vmlab-daemon");
+    a_path = a.path();
+    b_path = b.path();
+    CHECK(a_path != b_path);
+    CHECK(std::filesystem::exists(a_path));
+    CHECK(std::filesystem::file_size(b_path) == 3);
+    CHECK((std::filesystem::status(a_path).permissions() & std::filesystem::perms::others_read) ==
+          std::filesystem::perms::none);
+  }
+  CHECK_FALSE(std::filesystem::exists(a_path));
+  CHECK_FALSE(std::filesystem::exists(b_path));
+}
