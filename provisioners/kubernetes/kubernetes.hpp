@@ -40,8 +40,8 @@ namespace k8s_scripts {
 extern const char* const kPrep;        // NODE_IP POD_CIDR VERSION IMAGES; prints "vmlab-need: X"
 extern const char* const kInstallBin;  // BIN_TGZ
 extern const char* const kImport;      // IMPORT_DIR ROLE IMAGES
-extern const char* const kInit;        // NODE_IP NODE_NAME VERSION POD_CIDR LOGIN_USER
-extern const char* const kJoin;        // NODE_IP NODE_NAME ENDPOINT JOIN_TOKEN CA_HASH
+extern const std::string kInit;        // NODE_IP NODE_NAME VERSION POD_CIDR LOGIN_USER
+extern const std::string kJoin;        // NODE_IP NODE_NAME ENDPOINT JOIN_TOKEN CA_HASH
 extern const char* const kLogs;        // last kubelet / apiserver log lines
 extern const char* const kPlaneProbe;  // NODE_NAME LOGIN_USER; prints "ready" and "registered"
 }  // namespace k8s_scripts

@@ -5,6 +5,26 @@
 
 namespace vmlab::provisioners::k8s_scripts {
 
+// Shared by kInit and kJoin (joined to them as adjacent literals).
+// The node's kubeadm registration: its lab address as node IP, dockershim, kubenet.
+const char* const kNodeRegistration = R"SH(nodeRegistration:
+  name: $NODE_NAME
+  criSocket: /var/run/dockershim.sock
+  kubeletExtraArgs:
+    node-ip: $NODE_IP
+    network-plugin: kubenet
+    cni-bin-dir: /usr/lib/cni
+    pod-infra-container-image: k8s.gcr.io/pause:3.2
+)SH";
+// Preflight's SystemVerification reads /boot/config-$(uname -r): boxes booted with a direct
+// kernel may lack it (the debian-12-k8s box ships it). Only then is that check skipped.
+const char* const kPreflightIgnore = R"SH(ignore=""
+if ! [ -f "/boot/config-$(uname -r)" ]; then
+  say "no /boot/config-$(uname -r): skipping preflight's SystemVerification"
+  ignore="--ignore-preflight-errors=SystemVerification"
+fi
+)SH";
+
 // Node preparation. Env: NODE_IP, POD_CIDR, VERSION (1.20.2), IMAGES (the role's image refs).
 // Prints "vmlab-need: bin" when kubeadm/kubelet of VERSION are missing and "vmlab-need:
 // images" when the role's images are missing and the box carries no tarballs to import.
@@ -149,7 +169,8 @@ true
 
 // Control plane. Env: NODE_IP, NODE_NAME, VERSION, POD_CIDR, LOGIN_USER.
 // Exit 10: preflight failed; 11: the API never became healthy; 12: another init failure.
-const char* const kInit = R"SH(set -eu
+const std::string kInit =
+    std::string() + R"SH(set -eu
 say() { echo "kubernetes: $*"; }
 KC=/etc/kubernetes/admin.conf
 ready() { [ -f $KC ] && [ "$(kubectl --kubeconfig $KC get --raw /readyz 2>/dev/null)" = ok ]; }
@@ -172,15 +193,8 @@ bootstrapTokens:
 localAPIEndpoint:
   advertiseAddress: $NODE_IP
   bindPort: 6443
-nodeRegistration:
-  name: $NODE_NAME
-  criSocket: /var/run/dockershim.sock
-  kubeletExtraArgs:
-    node-ip: $NODE_IP
-    network-plugin: kubenet
-    cni-bin-dir: /usr/lib/cni
-    pod-infra-container-image: k8s.gcr.io/pause:3.2
----
+)SH" +
+    kNodeRegistration + R"SH(---
 apiVersion: kubeadm.k8s.io/v1beta2
 kind: ClusterConfiguration
 kubernetesVersion: v$VERSION
@@ -199,14 +213,9 @@ apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 cgroupDriver: systemd
 EOF
-  # Preflight's SystemVerification reads /boot/config-$(uname -r): boxes booted with a direct
-  # kernel may lack it (the debian-12-k8s box ships it). Only then is that check skipped.
-  ignore=""
-  if ! [ -f "/boot/config-$(uname -r)" ]; then
-    say "no /boot/config-$(uname -r): skipping preflight's SystemVerification"
-    ignore="--ignore-preflight-errors=SystemVerification"
-  fi
-  say "kubeadm init (advertise $NODE_IP, pod network $POD_CIDR; several minutes under TCG)"
+)SH" +
+    kPreflightIgnore +
+    R"SH(  say "kubeadm init (advertise $NODE_IP, pod network $POD_CIDR; several minutes under TCG)"
   log=/var/log/vmlab-kubeadm-init.log
   cfg=/etc/kubernetes/vmlab-kubeadm.yaml
   : > $log
@@ -251,7 +260,7 @@ say "control plane up: $(kubectl --kubeconfig $KC get node "$NODE_NAME" --no-hea
 
 // Worker. Env: NODE_IP, NODE_NAME, ENDPOINT, JOIN_TOKEN (secret), CA_HASH.
 // Exit 10: preflight failed; 11: the join timed out; 12: another join failure.
-const char* const kJoin = R"SH(set -eu
+const std::string kJoin = std::string() + R"SH(set -eu
 say() { echo "kubernetes: $*"; }
 if [ -e /etc/kubernetes/kubelet.conf ] || [ -e /etc/kubernetes/bootstrap-kubelet.conf ] || [ -e /var/lib/kubelet/config.yaml ]; then
   say "an earlier join left state here: kubeadm reset -f"
@@ -270,21 +279,8 @@ discovery:
     token: $JOIN_TOKEN
     caCertHashes: [$CA_HASH]
   timeout: 10m
-nodeRegistration:
-  name: $NODE_NAME
-  criSocket: /var/run/dockershim.sock
-  kubeletExtraArgs:
-    node-ip: $NODE_IP
-    network-plugin: kubenet
-    cni-bin-dir: /usr/lib/cni
-    pod-infra-container-image: k8s.gcr.io/pause:3.2
-EOF
-ignore=""
-if ! [ -f "/boot/config-$(uname -r)" ]; then
-  say "no /boot/config-$(uname -r): skipping preflight's SystemVerification"
-  ignore="--ignore-preflight-errors=SystemVerification"
-fi
-say "kubeadm join $ENDPOINT as $NODE_NAME ($NODE_IP)"
+)SH" + kNodeRegistration + R"SH(EOF
+)SH" + kPreflightIgnore + R"SH(say "kubeadm join $ENDPOINT as $NODE_NAME ($NODE_IP)"
 log=/var/log/vmlab-kubeadm-join.log
 { rc=0; timeout 900 kubeadm join --config $cfg $ignore || rc=$?; echo "$rc" > $log.rc; } 2>&1 | tee $log
 rc="$(cat $log.rc)"
