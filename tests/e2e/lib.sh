@@ -131,6 +131,16 @@ e2e_busybox_rootfs() {
   E2E_BUSYBOX_ROOTFS="$(tail -n1 <<<"$out")"
 }
 
+# e2e_assert_lab_gone LAB_ID: fails if libvirt still has a domain, network or volume of the lab
+# (after `vmlab destroy`).
+e2e_assert_lab_gone() {
+  local left
+  left="$(in_ns virsh -c qemu:///system list --all --name | grep "vmlab-$1" || true)"
+  left+="$(in_ns virsh -c qemu:///system net-list --all --name | grep "vmlab-$1" || true)"
+  left+="$(in_ns virsh -c qemu:///system vol-list vmlab 2>/dev/null | grep "vmlab-$1" || true)"
+  assert_eq "" "$left" "libvirt objects left after destroy"
+}
+
 # e2e_add_box NAME DIR: installs a box into the test's box store with `vmlab box add`.
 # The box is removed again at exit, with its volumes in the libvirt pool.
 # If the shared pool already holds volumes of a box of that name (another lab's, e.g. the

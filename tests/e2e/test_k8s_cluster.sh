@@ -210,9 +210,6 @@ assert_contains "$(vm ssh m -c 'ip route')" "$W1_CIDR via $NET.101" "m's route t
 e2e_log "vmdestroy -f leaves nothing"
 LAB_ID="$(vm status --json | sed -n 's/.*"lab_id": "\(.*\)".*/\1/p')"
 vm destroy -f
-LEFT="$(in_ns virsh -c qemu:///system list --all --name | grep "vmlab-$LAB_ID" || true)"
-LEFT+="$(in_ns virsh -c qemu:///system net-list --all --name | grep "vmlab-$LAB_ID" || true)"
-LEFT+="$(in_ns virsh -c qemu:///system vol-list vmlab 2>/dev/null | grep "vmlab-$LAB_ID" || true)"
-assert_eq "" "$LEFT" "libvirt objects left after destroy"
+e2e_assert_lab_gone "$LAB_ID"
 [ ! -e .vmlab ] || e2e_fail ".vmlab left after destroy"
 echo "PASS: kubernetes cluster (1 + $WORKERS)"

@@ -209,9 +209,6 @@ assert_contains "$(vm status | grep node3)" "stopped"
 
 e2e_log "destroy leaves nothing"
 vm destroy -f
-LEFT="$(in_ns virsh -c qemu:///system list --all --name | grep "vmlab-$LAB_ID" || true)"
-LEFT+="$(in_ns virsh -c qemu:///system net-list --all --name | grep "vmlab-$LAB_ID" || true)"
-LEFT+="$(in_ns virsh -c qemu:///system vol-list vmlab 2>/dev/null | grep "vmlab-$LAB_ID" || true)"
-assert_eq "" "$LEFT" "libvirt objects left after destroy"
+e2e_assert_lab_gone "$LAB_ID"
 [ ! -e .vmlab/state.json ] || e2e_fail ".vmlab/state.json left after destroy"
 echo "PASS: three-node lab"
