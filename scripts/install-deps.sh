@@ -12,6 +12,7 @@ RUN_PKGS=(
   libvirt-daemon-system libvirt-clients dnsmasq-base iptables qemu-system-x86 qemu-utils
   openssh-client openssh-server iproute2 socat xorriso python3 slirp4netns
   ansible-core  # the e2e runs a real ansible-playbook with `vmlab inventory`
+  rsync         # and a real `rsync -e "ssh -F <vmlab ssh-config>"`
 )
 BOX_PKGS=(
   busybox-static dropbear-bin openssh-sftp-server linux-image-amd64 cpio gzip kmod e2fsprogs

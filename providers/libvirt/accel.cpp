@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/children.hpp"
 #include "core/log.hpp"
 #include "core/settings.hpp"
 
@@ -102,9 +103,11 @@ Accel probe_kvm(std::chrono::milliseconds timeout) {
   pid_t pid = fork();
   if (pid < 0) return Accel::Tcg;
   if (pid == 0) {
+    children::become_group_leader();  // a terminal's Ctrl-C is vmlab's to handle, not the probe's
     alarm(static_cast<unsigned>(timeout.count() / 1000 + 2));  // belt and braces
     _exit(run_guest());
   }
+  children::Registered registered(pid);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;
   for (;;) {

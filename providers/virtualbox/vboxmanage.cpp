@@ -2,11 +2,13 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <future>
 #include <thread>
 
+#include "core/children.hpp"
 #include "core/log.hpp"
 #include "core/settings.hpp"
 
@@ -55,8 +57,11 @@ Result<CallOutput> run_program(const std::string& program, const std::vector<std
     env["LC_ALL"] = "C";
     boost::asio::io_context ioc;
     std::future<std::string> out, err;
+    // Its own process group: the terminal's Ctrl-C reaches vmlab, which lets the call finish.
     bp::child child(exe, bp::args(args), bp::std_in.close(), bp::std_out > out, bp::std_err > err,
-                    env, ioc);
+                    env, ioc,
+                    bp::extend::on_exec_setup([](auto&) { children::become_group_leader(); }));
+    children::Registered registered(child.id());
     ioc.run();
     child.wait();
     return CallOutput{child.exit_code(), out.get(), err.get()};

@@ -1,11 +1,12 @@
 #include "communicator/run_tool.hpp"
 
-#include <utility>  // Boost 1.74 Asio needs std::exchange declared first (GCC 12)
-
 #include <boost/asio/io_context.hpp>
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 #include <future>
+#include <utility>  // Boost 1.74 Asio needs std::exchange declared first (GCC 12)
 
+#include "core/children.hpp"
 #include "core/log.hpp"
 
 namespace vmlab::communicator {
@@ -26,8 +27,10 @@ ToolResult run_tool(const std::string& program, const std::vector<std::string>& 
   try {
     boost::asio::io_context io;
     std::future<std::string> out, err;
-    bp::child child(exe, bp::args(args), bp::std_in<bp::null, bp::std_out> out,
-                    bp::std_err > err, io);
+    // Its own process group: the terminal's Ctrl-C reaches vmlab, which lets the tool finish.
+    bp::child child(exe, bp::args(args), bp::std_in<bp::null, bp::std_out> out, bp::std_err > err,
+                    io, bp::extend::on_exec_setup([](auto&) { children::become_group_leader(); }));
+    children::Registered registered(child.id());
     io.run();
     child.wait();
     r.exit_code = child.exit_code();

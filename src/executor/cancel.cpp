@@ -5,18 +5,44 @@
 
 #include <atomic>
 
+#include "core/children.hpp"
 #include "core/error.hpp"
 
 namespace vmlab::executor {
 namespace {
 
-std::atomic<bool> g_cancelled{false};
+std::atomic<int> g_count{0};
+std::atomic<int> g_signal{0};
+std::atomic<bool> g_escalate{false};
 
-void on_signal(int) {
-  if (g_cancelled.exchange(true)) _exit(130);
-  const char msg[] = "\nvmlab: interrupted: stopping at the next safe point (Ctrl-C again to abort)\n";
-  (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+void say(const char* msg, size_t n) {
+  (void)!write(STDERR_FILENO, msg, n);
 }
+
+#define SAY(literal) say(literal, sizeof literal - 1)
+
+void on_signal(int sig) {
+  const int n = ++g_count;
+  if (n == 1) {
+    g_signal.store(sig);
+    if (g_escalate.load())
+      SAY("\nvmlab: interrupted: stopping at the next safe point, then the lab is destroyed "
+          "(again: end the command at once)\n");
+    else
+      SAY("\nvmlab: interrupted: stopping at the next safe point (Ctrl-C again to abort)\n");
+    return;
+  }
+  if (n == 2 && g_escalate.load()) {
+    children::signal_all(SIGKILL);
+    SAY("\nvmlab: aborting: the command was killed; destroying the lab (again: exit at once)\n");
+    return;
+  }
+  children::signal_all(SIGTERM);
+  SAY("\nvmlab: aborted: run `vmlab up` to finish or `vmlab destroy` to remove the lab\n");
+  _exit(130);
+}
+
+#undef SAY
 
 }  // namespace
 
@@ -28,11 +54,31 @@ void install_cancel_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-bool cancelled() { return g_cancelled.load(); }
+void set_abort_policy(AbortPolicy p) {
+  g_escalate.store(p == AbortPolicy::Escalate);
+}
 
-void request_cancel() { g_cancelled.store(true); }
+bool cancelled() {
+  return g_count.load() > 0;
+}
 
-void reset_cancel() { g_cancelled.store(false); }
+bool hard_abort() {
+  return g_count.load() > 1;
+}
+
+int cancel_signal() {
+  return g_signal.load();
+}
+
+void request_cancel() {
+  int none = 0;
+  g_count.compare_exchange_strong(none, 1);
+}
+
+void reset_cancel() {
+  g_count.store(0);
+  g_signal.store(0);
+}
 
 void check_cancel() {
   if (cancelled()) throw Interrupted();

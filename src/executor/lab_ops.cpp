@@ -99,8 +99,12 @@ bool destroy(lab::Lab& lab, Reporter& rep, const std::vector<std::string>& nodes
   // The record goes last, so an interrupted destroy can be re-run with the same lab id.
   const fs::path dir = filenames::state_dir(lab.topo.project_dir);
   std::error_code ec;
+  // The lock stays (a waiting vmlab holds it open), and so do `vmlab ci`'s artifacts: they are
+  // the evidence of a run whose lab is gone.
   for (const auto& entry : fs::directory_iterator(dir, ec))
-    if (entry.path().filename() != filenames::kLockFile) fs::remove_all(entry.path(), ec);
+    if (entry.path().filename() != filenames::kLockFile &&
+        entry.path().filename() != filenames::kArtifactsDir)
+      fs::remove_all(entry.path(), ec);
   rep.summary(true, {fmt::format("lab {} destroyed", lab.topo.name)});
   return true;
 }

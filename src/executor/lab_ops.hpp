@@ -37,8 +37,9 @@ bool up(lab::Lab& lab, const UpOptions& opts, Reporter& rep,
 // most VMLAB_PARALLEL machines at once.
 bool halt(lab::Lab& lab, const std::vector<std::string>& nodes, bool force, Reporter& rep);
 // Removes every machine of the lab (also ones no longer in the Vmfile), its networks and
-// the .vmlab/ record. With `nodes`: only those machines and their records (what ran on them);
-// the networks, keys and the other nodes stay, and the next `up` creates them afresh.
+// the .vmlab/ record (all but the lock file and `vmlab ci`'s artifacts/). With `nodes`: only those
+// machines and their records (what ran on them); the networks, keys and the other nodes stay, and
+// the next `up` creates them afresh.
 bool destroy(lab::Lab& lab, Reporter& rep, const std::vector<std::string>& nodes = {});
 
 }  // namespace vmlab::executor

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -10,8 +12,45 @@
 #include "core/settings.hpp"
 
 namespace vmlab::executor {
+namespace {
+
+double clock_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+void Reporter::set_tap(std::function<void(const std::string&)> tap) {
+  std::lock_guard lock(mu_);
+  tap_ = std::move(tap);
+}
+
+void Reporter::tap(nlohmann::json& j) {
+  if (!tap_) return;
+  j["t"] = std::round((clock_seconds() - start_) * 1000) / 1000;
+  tap_(dump(j));
+  j.erase("t");
+}
+
+void Reporter::note(const std::string& kind, const std::string& message,
+                    const std::map<std::string, std::string>& fields) {
+  std::lock_guard lock(mu_);
+  nlohmann::json j{{"event", kind}, {"message", message}};
+  for (const auto& [k, v] : fields) j[k] = v;
+  tap(j);
+  if (mode_ == OutputMode::Json)
+    fmt::print("{}\n", dump(j));
+  else
+    fmt::print("==> {}\n", message);
+  std::fflush(stdout);
+}
 
 Reporter::Reporter(bool json, std::vector<std::string> node_names) {
+  start_ = clock_seconds();
   mode_ = json ? OutputMode::Json : (isatty(STDOUT_FILENO) ? OutputMode::Tty : OutputMode::Plain);
   color_ = mode_ == OutputMode::Tty && !settings::value("NO_COLOR");
   int i = 0;
@@ -31,8 +70,10 @@ std::string Reporter::prefix(const std::string& node) const {
 
 void Reporter::lab(const std::string& message) {
   std::lock_guard lock(mu_);
+  nlohmann::json j{{"event", "lab"}, {"message", message}};
+  tap(j);
   if (mode_ == OutputMode::Json)
-    fmt::print("{}\n", nlohmann::json{{"event", "lab"}, {"message", message}}.dump());
+    fmt::print("{}\n", dump(j));
   else
     fmt::print("==> {}\n", message);
   std::fflush(stdout);
@@ -41,10 +82,11 @@ void Reporter::lab(const std::string& message) {
 void Reporter::event(const std::string& node, const std::string& kind, const std::string& message,
                      const std::map<std::string, std::string>& fields) {
   std::lock_guard lock(mu_);
+  nlohmann::json j{{"event", kind}, {"node", node}, {"message", message}};
+  for (const auto& [k, v] : fields) j[k] = v;
+  tap(j);
   if (mode_ == OutputMode::Json) {
-    nlohmann::json j{{"event", kind}, {"node", node}, {"message", message}};
-    for (const auto& [k, v] : fields) j[k] = v;
-    fmt::print("{}\n", j.dump());
+    fmt::print("{}\n", dump(j));
   } else {
     fmt::print("{}{}\n", prefix(node), message);
   }
@@ -54,8 +96,10 @@ void Reporter::event(const std::string& node, const std::string& kind, const std
 void Reporter::warning(const std::string& node, const std::string& message) {
   if (!node.empty()) return event(node, "warning", "warning: " + message);
   std::lock_guard lock(mu_);
+  nlohmann::json j{{"event", "warning"}, {"message", message}};
+  tap(j);
   if (mode_ == OutputMode::Json)
-    fmt::print("{}\n", nlohmann::json{{"event", "warning"}, {"message", message}}.dump());
+    fmt::print("{}\n", dump(j));
   else
     fmt::print("==> warning: {}\n", message);
   std::fflush(stdout);
@@ -63,12 +107,13 @@ void Reporter::warning(const std::string& node, const std::string& message) {
 
 void Reporter::output(const std::string& node, const std::string& line, bool is_stderr) {
   std::lock_guard lock(mu_);
+  nlohmann::json j{{"event", "output"},
+                   {"node", node},
+                   {"stream", is_stderr ? "stderr" : "stdout"},
+                   {"line", line}};
+  tap(j);
   if (mode_ == OutputMode::Json) {
-    fmt::print("{}\n", nlohmann::json{{"event", "output"},
-                                      {"node", node},
-                                      {"stream", is_stderr ? "stderr" : "stdout"},
-                                      {"line", line}}
-                           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    fmt::print("{}\n", dump(j));
   } else {
     fmt::print("{}{}\n", prefix(node), line);
   }
@@ -77,9 +122,10 @@ void Reporter::output(const std::string& node, const std::string& line, bool is_
 
 void Reporter::summary(bool ok, const std::vector<std::string>& lines) {
   std::lock_guard lock(mu_);
+  nlohmann::json j{{"event", "summary"}, {"ok", ok}, {"lines", lines}};
+  tap(j);
   if (mode_ == OutputMode::Json) {
-    fmt::print("{}\n", nlohmann::json{{"event", "summary"}, {"ok", ok}, {"lines", lines}}.dump(
-                           -1, ' ', false, nlohmann::json::error_handler_t::replace));
+    fmt::print("{}\n", dump(j));
   } else {
     for (const auto& l : lines) fmt::print("{}\n", l);
   }

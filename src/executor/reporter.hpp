@@ -2,8 +2,10 @@
 // The one place user-facing progress is printed. Three modes: a terminal gets per-node
 // prefixes in colour (NO_COLOR honoured), a pipe gets the same lines plain, --json gets one
 // JSON object per line ({"event":..., "node":..., ...}). Thread-safe.
+#include <functional>
 #include <map>
 #include <mutex>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -30,13 +32,24 @@ class Reporter {
   void output(const std::string& node, const std::string& line, bool is_stderr);
   // Final summary lines (printed as they are; in JSON as {"event":"summary",...}).
   void summary(bool ok, const std::vector<std::string>& lines);
+  // A lab-level event of a kind: "==> MESSAGE" on a terminal or pipe, in JSON
+  // {"event": kind, "message": ..., fields...} (vmlab ci's own events).
+  void note(const std::string& kind, const std::string& message,
+            const std::map<std::string, std::string>& fields = {});
+  // Also hands every event, in every mode, to `tap` as the JSON line --json prints plus "t"
+  // (seconds since this reporter was made): vmlab ci keeps them as its artifacts. Called
+  // under the reporter's lock, in order. Set it before the run starts.
+  void set_tap(std::function<void(const std::string& json_line)> tap);
 
  private:
+  void tap(nlohmann::json& j);
   std::string prefix(const std::string& node) const;
   OutputMode mode_;
   bool color_ = false;
   size_t width_ = 0;
   std::map<std::string, int> colors_;
+  std::function<void(const std::string&)> tap_;
+  double start_ = 0;  // steady clock, seconds
   std::mutex mu_;
 };
 

@@ -20,6 +20,8 @@ inline constexpr const char* kKnownHosts = "known_hosts";    // pinned host keys
 inline constexpr const char* kSshConfig = "ssh_config";      // generated for `vmssh`
 inline constexpr const char* kLogsDir = "logs";              // console logs, provisioner output
 inline constexpr const char* kKubeconfig = "kubeconfig";     // the lab cluster's admin kubeconfig
+inline constexpr const char* kInventory = "inventory.ini";  // written by `vmlab ci` for its command
+inline constexpr const char* kArtifactsDir = "artifacts";   // `vmlab ci` runs; kept by destroy
 
 inline fs::path state_dir(const fs::path& project) { return project / kStateDir; }
 inline fs::path state_file(const fs::path& project) { return state_dir(project) / kStateFile; }
@@ -35,6 +37,12 @@ inline fs::path ssh_config(const fs::path& project) { return state_dir(project) 
 inline fs::path logs_dir(const fs::path& project) { return state_dir(project) / kLogsDir; }
 inline fs::path kubeconfig(const fs::path& project) {
   return state_dir(project) / kKubeconfig;
+}
+inline fs::path inventory(const fs::path& project) {
+  return state_dir(project) / kInventory;
+}
+inline fs::path artifacts_dir(const fs::path& project) {
+  return state_dir(project) / kArtifactsDir;
 }
 
 // Box store: <data>/boxes/<name>/{box.qcow2, box.json}

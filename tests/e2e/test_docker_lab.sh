@@ -32,9 +32,10 @@ cat > registry.sh <<'EOF'
 # Debian's registry, without its default htpasswd auth (docs/docker-e2e-notes.md, section 2).
 set -eu
 export DEBIAN_FRONTEND=noninteractive
-if ! command -v docker-registry >/dev/null; then
+if ! command -v docker-registry >/dev/null || ! command -v rsync >/dev/null; then
   apt-get -q update
-  apt-get -q -y -o DPkg::Lock::Timeout=300 install --no-install-recommends docker-registry
+  # rsync: the host's `rsync -e 'ssh -F ssh_config'` below needs it on this end too.
+  apt-get -q -y -o DPkg::Lock::Timeout=300 install --no-install-recommends docker-registry rsync
 fi
 python3 -c 'import re;p="/etc/docker/registry/config.yml";s=open(p).read();open(p,"w").write(re.sub(r"(?m)^auth:\n(?:[ \t]+.*\n)*","",s))'
 systemctl restart docker-registry
@@ -126,6 +127,13 @@ assert_contains " $(vm ssh node3 -c 'id -nG vmlab') " " docker " "vmlab's groups
 for n in node1 node2 node3; do
   assert_contains "$(vm ssh "$n" -c "docker info --format '{{.ServerVersion}}'")" "20.10" "docker info as vmlab on $n"
 done
+
+e2e_log "rsync -e 'ssh -F <vmlab ssh-config>' copies a tree to node1 (host key verified)"
+vm ssh-config > "$E2E_TMP/ssh_config"
+in_ns rsync -a -e "ssh -F $E2E_TMP/ssh_config -o BatchMode=yes" web/ node1:/tmp/web-copy/ \
+  || e2e_fail "rsync -e 'ssh -F ssh_config' to node1 failed"
+assert_eq "$(cd web && find . -type f | sort | xargs sha256sum)" \
+  "$(vm ssh node1 -c 'cd /tmp/web-copy && find . -type f | sort | xargs sha256sum')" "the tree rsync copied"
 
 e2e_log "a second vmup runs nothing"
 START=$(date +%s%N)
