@@ -26,12 +26,11 @@ std::string group_name(const std::string& tmpl) {
       i += 2;
       continue;
     }
-    char c = tmpl[i];
-    out += (std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
+    const char c = std::isalnum(static_cast<unsigned char>(tmpl[i])) ? tmpl[i] : '_';
+    if (c == '_' && (out.empty() || out.back() == '_')) continue;  // no leading or double '_'
+    out += c;
   }
-  while (out.find("__") != std::string::npos) out.replace(out.find("__"), 2, "_");
-  while (!out.empty() && out.front() == '_') out.erase(0, 1);
-  while (!out.empty() && out.back() == '_') out.pop_back();
+  if (!out.empty() && out.back() == '_') out.pop_back();
   return out.empty() ? "nodes" : out;
 }
 

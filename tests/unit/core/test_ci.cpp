@@ -19,6 +19,7 @@
 #include "executor/ci.hpp"
 #include "executor/ci_record.hpp"
 #include "fake_lab.hpp"
+#include "state/filenames.hpp"
 
 using vmlab::test::FakeLab;
 namespace executor = vmlab::executor;
