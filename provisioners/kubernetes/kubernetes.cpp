@@ -298,9 +298,11 @@ class Run {
     say(fmt::format("joined after {} s; waiting for the node to be Ready", secs(t0)));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
     for (;;) {
-      {
+      try {
         auto cp = ctx_.peer(plane.node->name, plane.step->name);
         if (node_ready(*cp)) break;
+      } catch (const SshError& e) {  // a slow API server: asked again until the deadline
+        say(fmt::format("asking {} whether the node is Ready: {}", plane.node->name, e.what()));
       }
       if (std::chrono::steady_clock::now() > deadline) {
         logs(ctx_.remote);
@@ -317,28 +319,47 @@ class Run {
   // One join attempt: a fresh join command from the plane, then the join script. Returns the
   // script's exit status (10 preflight, 11 timed out, other failure).
   int join_once(const Plane& plane) {
-    JoinCommand jc;
-    {
-      auto cp = ctx_.peer(plane.node->name, plane.step->name);
-      // A Node object of this name from an earlier machine (destroyed and created again).
-      capture(*cp, fmt::format("kubectl --kubeconfig {} delete node {} --ignore-not-found "
-                               "--wait=false",
-                               kAdminConf, communicator::shell_quote(ctx_.node.name)));
-      auto [st, out] = capture(*cp, "kubeadm token create --ttl 15m --print-join-command", true);
-      jc = parse_join_command(out);
-      if (st != 0 || jc.token.empty() || jc.ca_hash.empty() || jc.endpoint.empty())
-        throw Error(
-            "{}: could not get a join command from {} (`kubeadm token create` exit "
-            "status {})",
-            step_title(ctx_), plane.node->name, st);
-      ctx_.publish("join_token", jc.token, true);  // masked in every output from now on
-    }
+    const JoinCommand jc = fresh_join_command(plane);
     say(fmt::format("join command from {} (token valid 15 min, CA pinned {})", plane.node->name,
                     jc.ca_hash.substr(0, 19) + "..."));
     const int st = stream(
         ctx_.remote, k8s_scripts::kJoin,
         {{"ENDPOINT", jc.endpoint}, {"JOIN_TOKEN", jc.token}, {"CA_HASH", jc.ca_hash}}, true);
     return st;
+  }
+
+  // A new bootstrap token and the join command from the plane (and the Node object of an
+  // earlier machine of this name removed). The plane's API server can be slow to answer under
+  // TCG on a loaded host ("TLS handshake timeout", seen with three nodes installing packages
+  // at once): each call is bounded in the guest and tried again, a new session each time.
+  JoinCommand fresh_join_command(const Plane& plane) {
+    constexpr int kTries = 5;
+    for (int attempt = 1;; ++attempt) {
+      std::string why;
+      try {
+        auto cp = ctx_.peer(plane.node->name, plane.step->name);
+        capture(*cp, fmt::format("timeout 90 kubectl --kubeconfig {} --request-timeout=60s "
+                                 "delete node {} --ignore-not-found --wait=false",
+                                 kAdminConf, communicator::shell_quote(ctx_.node.name)));
+        auto [st, out] =
+            capture(*cp, "timeout 90 kubeadm token create --ttl 15m --print-join-command", true);
+        JoinCommand jc = parse_join_command(out);
+        if (st == 0 && !jc.token.empty() && !jc.ca_hash.empty() && !jc.endpoint.empty()) {
+          ctx_.publish("join_token", jc.token, true);  // masked in every output from now on
+          return jc;
+        }
+        why = fmt::format("`kubeadm token create` exit status {}", st);
+      } catch (const SshError& e) {
+        why = e.what();
+      }
+      if (attempt >= kTries)
+        throw Error("{}: could not get a join command from {} in {} attempts (last: {})",
+                    step_title(ctx_), plane.node->name, kTries, why);
+      say(fmt::format("{}'s API server did not give a join command ({}); again in 20 s "
+                      "(attempt {} of {})",
+                      plane.node->name, why.substr(0, 160), attempt, kTries));
+      std::this_thread::sleep_for(std::chrono::seconds(20));
+    }
   }
 
   bool node_ready(Remote& cp) const {
