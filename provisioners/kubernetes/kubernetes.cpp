@@ -355,7 +355,8 @@ class Run {
       if (attempt >= kTries)
         throw Error("{}: could not get a join command from {} in {} attempts (last: {})",
                     step_title(ctx_), plane.node->name, kTries, why);
-      say(fmt::format("{}'s API server did not give a join command ({}); again in 20 s "
+      say(
+          fmt::format("{}'s API server did not give a join command ({}); again in 20 s "
                       "(attempt {} of {})",
                       plane.node->name, why.substr(0, 160), attempt, kTries));
       std::this_thread::sleep_for(std::chrono::seconds(20));
