@@ -145,16 +145,21 @@ assert_contains "$(cat "$E2E_TMP/a5/steps/node2/second.log")" "broken"
 e2e_assert_lab_gone "$LAB_ID"
 write_vmfile "echo second-step"
 
-e2e_log "6. vmup, Ctrl-C twice (stop now): the next up finishes, destroy removes everything"
+e2e_log "6. vmup, Ctrl-C twice during a long step (stop now): the next up finishes, destroy removes all"
+write_vmfile "sleep 30; echo second-step"
 set +e
 setsid ip netns exec "$E2E_NETNS" "$VMLAB" up > "$E2E_TMP/up6.log" 2>&1 &
 UP_PID=$!
-for _ in $(seq 1 600); do grep -q "creating" "$E2E_TMP/up6.log" && break; sleep 0.1; done
-kill -INT -- "-$UP_PID"; sleep 0.3; kill -INT -- "-$UP_PID"
+for _ in $(seq 1 1800); do grep -q "second: running" "$E2E_TMP/up6.log" 2>/dev/null && break; sleep 0.2; done
+grep -q "second: running" "$E2E_TMP/up6.log" || { cat "$E2E_TMP/up6.log"; e2e_fail "node2's step did not start"; }
+kill -INT -- "-$UP_PID"   # once: the step runs on, the safe point is after it
+sleep 2
+kill -INT -- "-$UP_PID"   # twice: stop now
 wait "$UP_PID"; RC=$?
 set -e
 cat "$E2E_TMP/up6.log"
 assert_eq 130 "$RC" "exit code of an up aborted by a second Ctrl-C"
+assert_contains "$(cat "$E2E_TMP/up6.log")" "stopping at the next safe point"
 assert_contains "$(cat "$E2E_TMP/up6.log")" "aborted"
 vm up > "$E2E_TMP/up7.log" 2>&1 || { cat "$E2E_TMP/up7.log"; e2e_fail "the up after an abort failed"; }
 assert_contains "$(cat "$E2E_TMP/up7.log")" "is up"
