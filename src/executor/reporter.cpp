@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -72,6 +73,17 @@ void Reporter::output(const std::string& node, const std::string& line, bool is_
   } else {
     fmt::print("{}{}\n", prefix(node), line);
   }
+  std::fflush(stdout);
+}
+
+void Reporter::phases(const std::string& node, const std::vector<Phase>& phases, double total) {
+  if (mode_ != OutputMode::Json) return;
+  auto ms = [](double s) { return std::round(s * 1000) / 1000; };
+  nlohmann::json j{{"event", "phases"}, {"node", node}, {"message", format_phases(phases, total)}};
+  for (const auto& p : phases) j[phase_field(p.name)] = ms(p.seconds);
+  j["total_s"] = ms(total);
+  std::lock_guard lock(mu_);
+  fmt::print("{}\n", j.dump());
   std::fflush(stdout);
 }
 
