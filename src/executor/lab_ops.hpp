@@ -1,6 +1,7 @@
 #pragma once
 // Lab-wide operations behind the commands: each runs per-node work in parallel, reports
 // through the Reporter, and returns false (after reporting) when some node failed.
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,9 @@ struct UpOptions {
   std::vector<std::string> nodes;  // empty = all
   bool provision = true;           // run provisioners (false: --no-provision)
   bool provision_all = false;      // re-run every step (`vmlab provision`)
+  // How long a booted node may lack a lab address before it fails (addresses may appear a
+  // moment after sshd answers); tests shorten it.
+  std::chrono::milliseconds address_wait{std::chrono::seconds(15)};
 };
 
 // Creates, starts, waits for SSH (through `connect`) and provisions, per the plan; one DAG

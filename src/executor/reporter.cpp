@@ -120,6 +120,18 @@ void Reporter::output(const std::string& node, const std::string& line, bool is_
   std::fflush(stdout);
 }
 
+void Reporter::phases(const std::string& node, const std::vector<Phase>& phases, double total) {
+  auto ms = [](double s) { return std::round(s * 1000) / 1000; };
+  nlohmann::json j{{"event", "phases"}, {"node", node}, {"message", format_phases(phases, total)}};
+  for (const auto& p : phases) j[phase_field(p.name)] = ms(p.seconds);
+  j["total_s"] = ms(total);
+  std::lock_guard lock(mu_);
+  tap(j);  // vmlab ci keeps them in events.jsonl in every mode
+  if (mode_ != OutputMode::Json) return;
+  fmt::print("{}\n", dump(j));
+  std::fflush(stdout);
+}
+
 void Reporter::summary(bool ok, const std::vector<std::string>& lines) {
   std::lock_guard lock(mu_);
   nlohmann::json j{{"event", "summary"}, {"ok", ok}, {"lines", lines}};

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "executor/phases.hpp"
+
 namespace vmlab::executor {
 
 enum class OutputMode { Tty, Plain, Json };
@@ -30,6 +32,10 @@ class Reporter {
   void warning(const std::string& node, const std::string& message);
   // One line of a remote command's output.
   void output(const std::string& node, const std::string& line, bool is_stderr);
+  // Where a node's time went, in JSON only ({"event":"phases","node":...,"message":"boot
+  // 41.2s, ... (total 59.0s)","boot_s":41.2,...,"total_s":59.0}, seconds rounded to ms);
+  // the plain and terminal output carry the same text in the summary instead.
+  void phases(const std::string& node, const std::vector<Phase>& phases, double total);
   // Final summary lines (printed as they are; in JSON as {"event":"summary",...}).
   void summary(bool ok, const std::vector<std::string>& lines);
   // A lab-level event of a kind: "==> MESSAGE" on a terminal or pipe, in JSON

@@ -1,26 +1,31 @@
 // `up`: plan, then per node (in parallel, boot bounded by default_parallelism()): create,
 // start, wait for SSH with the pinned host key, then run the node's steps in order, each
 // waiting for its cross-node `after` edges in the shared DAG. A failure stops what depends on
-// it; independent nodes finish; the summary names what failed, where, with its last output.
+// it; independent nodes finish; the summary names what failed, where, with its last output,
+// and where each node's time went (PhaseClock: queued, create, boot, cloud-init, wait, steps).
 #include <fmt/format.h>
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <optional>
 #include <semaphore>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "boxes/box.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/settings.hpp"
 #include "executor/access.hpp"
+#include "executor/addresses.hpp"
 #include "executor/cancel.hpp"
 #include "executor/capabilities.hpp"
 #include "executor/dag.hpp"
 #include "executor/lab_ops.hpp"
 #include "executor/parallel.hpp"
+#include "executor/phases.hpp"
 #include "executor/steps.hpp"
 #include "plan/plan.hpp"
 #include "seed/seed.hpp"
@@ -52,9 +57,11 @@ std::ptrdiff_t slot_count() {
 
 class UpRun {
  public:
-  UpRun(lab::Lab& lab, const plan::Plan& p, Reporter& rep, const ConnectFn& connect)
+  UpRun(lab::Lab& lab, const plan::Plan& p, const UpOptions& opts, Reporter& rep,
+        const ConnectFn& connect)
       : lab_(lab),
         plan_(p),
+        address_wait_(opts.address_wait),
         rep_(rep),
         connect_fn_(connect),
         runtime_(lab, connect),
@@ -163,22 +170,62 @@ class UpRun {
     }
   }
 
-  // SSH may answer before the guest's own first-boot configuration is done (the box says
-  // which, boxes::guest_init); provisioning starts only once it has finished.
-  void wait_for_guest_init(communicator::Remote& session, const config::Node& node) {
-    auto box = boxes::find_box(node.box);
-    auto init = box ? boxes::guest_init(*box) : std::nullopt;
-    if (!init) return;
-    rep_.event(node.name, init->name, fmt::format("waiting for {} to finish", init->name));
-    communicator::ExecOptions eo;
-    eo.timeout = settings::seconds("VMLAB_BOOT_TIMEOUT");
-    session.exec(init->wait_command, eo);
+  // After SSH answers, in one command: wait for the guest's own first-boot configuration
+  // (SSH may answer before it is done; the box says which, boxes::guest_init), then list the
+  // guest's addresses. Every lab NIC must carry its static address before provisioning
+  // starts; one may appear a moment after sshd, so a missing one is asked for again, for up
+  // to address_wait_, then the node fails naming the NIC, the address and the likely cause.
+  void settle_guest(communicator::Remote& session, const config::Node& node, PhaseClock& clock) {
+    const auto box = boxes::find_box(node.box);
+    const auto init = box ? boxes::guest_init(*box) : std::nullopt;
+    auto lab_nics = seed::nics_for(lab_.lab_id, node);
+    std::erase_if(lab_nics, [](const seed::Nic& n) { return n.address.empty(); });
+    std::string cmd = init ? "(" + init->wait_command + ")" : "";
+    if (!lab_nics.empty()) cmd += (cmd.empty() ? "" : "; ") + std::string(kListAddressesCommand);
+    if (cmd.empty()) return;
+    if (init) {
+      clock.enter(init->name);
+      rep_.event(node.name, init->name, fmt::format("waiting for {} to finish", init->name));
+    } else {
+      clock.enter("address-check");
+    }
+    auto run = [&](const std::string& c, std::chrono::seconds timeout) {
+      std::string out;
+      communicator::ExecOptions eo;
+      eo.timeout = timeout;
+      eo.on_stdout_line = [&](std::string_view l) { (out += l) += '\n'; };
+      const int rc = session.exec(c, eo);
+      return std::pair{rc, out};
+    };
+    auto [rc, out] = run(cmd, settings::seconds("VMLAB_BOOT_TIMEOUT"));
+    if (lab_nics.empty()) return;
+    clock.enter("address-check");
+    const auto t0 = Clock::now();
+    for (;;) {
+      const auto nics = parse_ip_addresses(out);
+      if (!nics) {
+        rep_.warning(node.name, fmt::format("could not check its lab addresses: the guest's `ip` "
+                                            "listed no interface (exit status {})",
+                                            rc));
+        return;
+      }
+      const auto missing = missing_addresses(lab_nics, *nics);
+      if (missing.empty()) return;
+      const auto left = address_wait_ - (Clock::now() - t0);
+      if (left <= Clock::duration::zero())
+        throw Error(describe_missing(missing, missing_address_cause(box), since(t0)));
+      log::debug("up", "{}: {} lab address(es) not there yet", node.name, missing.size());
+      std::this_thread::sleep_for(std::min<Clock::duration>(left, std::chrono::milliseconds(500)));
+      check_cancel();
+      std::tie(rc, out) = run(kListAddressesCommand, settings::seconds("VMLAB_CONNECT_TIMEOUT"));
+    }
   }
 
-  void boot(const plan::NodePlan& np, const config::Node& node) {
+  void boot(const plan::NodePlan& np, const config::Node& node, PhaseClock& clock) {
     Slot slot(boot_slots_);
     check_cancel();
     if (np.create) {
+      clock.enter("create");
       rep_.event(node.name, "creating",
                  fmt::format("creating ({}, {} CPU, {} MiB)", node.box, node.cpus, node.memory_mib),
                  {{"disk", caps_.linked_clones ? "linked-clone" : "full-copy"}});
@@ -204,25 +251,37 @@ class UpRun {
       check_cancel();
     }
     if (np.start) {
+      clock.enter("boot");
       rep_.event(node.name, "starting", "starting");
       lab_.provider->start(lab_.ref(node.name));
     }
   }
 
+  // Runs one node and records where its time went, however it ends.
   void run_node(const plan::NodePlan& np) {
+    PhaseClock clock(np.create || np.start ? "queued" : "wait");
+    run_node(np, clock);
+    clock.finish();
+    std::lock_guard lock(mu_);
+    phases_[np.node] = {clock.phases(), clock.total()};
+  }
+
+  void run_node(const plan::NodePlan& np, PhaseClock& clock) {
     const config::Node& node = *lab_.topo.find_node(np.node);
     size_t step_i = 0;
     try {
       std::unique_ptr<communicator::Remote> session;
       if (np.create || np.start) {
-        boot(np, node);
+        boot(np, node, clock);
+        clock.enter("boot");  // the wait for SSH is the guest's boot
         session = connect(node, settings::seconds("VMLAB_BOOT_TIMEOUT"));
-        wait_for_guest_init(*session, node);
+        settle_guest(*session, node, clock);
       }
       for (; step_i < node.provision.size(); ++step_i) {
         const auto& step = node.provision[step_i];
         const std::string key = node.name + ":" + step.name;
         if (std::find(np.steps.begin(), np.steps.end(), step.name) == np.steps.end()) continue;
+        clock.enter("wait");  // for `after` edges and a step slot
         if (!step.after.empty()) {
           std::string edges;
           for (const auto& e : step.after) edges += (edges.empty() ? "" : ", ") + e;
@@ -237,7 +296,11 @@ class UpRun {
         }
         Slot slot(step_slots_);  // a step holds a slot; waiting for an edge does not
         check_cancel();
-        if (!session) session = connect(node, settings::seconds("VMLAB_CONNECT_TIMEOUT"));
+        if (!session) {
+          clock.enter("ssh");
+          session = connect(node, settings::seconds("VMLAB_CONNECT_TIMEOUT"));
+        }
+        clock.enter("steps");
         rep_.event(node.name, "step-start", fmt::format("{}: running ({})", step.name, step.type),
                    {{"step", step.name}});
         const auto t0 = Clock::now();
@@ -284,20 +347,31 @@ class UpRun {
     }
   }
 
+  // What failed (if anything), then one line per node: where its time went.
   bool summarize() {
+    std::vector<std::string> lines;
     if (failures_.empty()) {
-      rep_.summary(true, {fmt::format("lab {} is up ({} nodes)", lab_.topo.name, plan_.nodes.size())});
-      return true;
+      lines.push_back(fmt::format("lab {} is up ({} nodes)", lab_.topo.name, plan_.nodes.size()));
+    } else {
+      lines.push_back(
+          fmt::format("up failed on {} of {} node(s):", failures_.size(), plan_.nodes.size()));
+      for (const auto& [node, msg] : failures_) lines.push_back(fmt::format("  {}: {}", node, msg));
     }
-    std::vector<std::string> lines{fmt::format("up failed on {} of {} node(s):", failures_.size(),
-                                               plan_.nodes.size())};
-    for (const auto& [node, msg] : failures_) lines.push_back(fmt::format("  {}: {}", node, msg));
-    rep_.summary(false, lines);
-    return false;
+    lines.push_back("time per node:");
+    for (const auto& np : plan_.nodes) {
+      auto it = phases_.find(np.node);
+      if (it == phases_.end()) continue;  // its thread never started
+      rep_.phases(np.node, it->second.first, it->second.second);
+      lines.push_back(
+          fmt::format("  {}: {}", np.node, format_phases(it->second.first, it->second.second)));
+    }
+    rep_.summary(failures_.empty(), lines);
+    return failures_.empty();
   }
 
   lab::Lab& lab_;
   const plan::Plan& plan_;
+  const std::chrono::milliseconds address_wait_;
   Reporter& rep_;
   const ConnectFn& connect_fn_;
   StepRuntime runtime_;  // peers and step outputs shared by this run's steps
@@ -308,6 +382,7 @@ class UpRun {
   std::mutex create_mu_;                     // serialises create() without parallel_create
   std::mutex mu_;
   std::vector<std::pair<std::string, std::string>> failures_;
+  std::map<std::string, std::pair<std::vector<Phase>, double>> phases_;  // node -> phases, total
 };
 
 }  // namespace
@@ -336,7 +411,7 @@ bool up(lab::Lab& lab, const UpOptions& opts, Reporter& rep, const ConnectFn& co
     rep.lab("preparing lab networks");
     lab.provider->prepare_lab(lab.topo, lab.lab_id);
   }
-  UpRun run(lab, p, rep, connect);
+  UpRun run(lab, p, opts, rep, connect);
   bool ok = run.run();
   if (cancelled()) throw Interrupted();
   return ok;

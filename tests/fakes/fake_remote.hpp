@@ -3,7 +3,8 @@
 // shares one FakeGuests: uploads are kept as (node, path) -> content, and a command that
 // runs an uploaded script ("'/tmp/x.sh' args...", what the shell provisioner sends) is
 // "executed" by `run` (default: exit 1 if the script contains "exit 1", else 0). Other
-// commands (cleanup, the guest-init wait) succeed. Thread-safe.
+// commands (cleanup, the guest-init wait, the address listing) succeed, printing what
+// `answer` returns (default: nothing). Thread-safe.
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -29,6 +30,9 @@ struct FakeGuests {
         return script.find("exit 1") != std::string::npos ? 1 : 0;
       };
 
+  // Stdout of a command that is not an uploaded script; runs outside the lock.
+  std::function<std::string(const std::string& node, const std::string& cmd)> answer;
+
   std::vector<std::string> scripts_of(const std::string& node) {
     std::lock_guard lock(mu);
     std::vector<std::string> out;
@@ -49,7 +53,18 @@ class FakeRemote final : public communicator::Remote {
   FakeRemote(communicator::SshTarget t, FakeGuests& g) : target_(std::move(t)), g_(g) {}
 
   int exec(const std::string& cmd, const communicator::ExecOptions& opts) override {
-    if (cmd.rfind("'/", 0) != 0) return 0;
+    if (cmd.rfind("'/", 0) != 0) {
+      if (g_.answer && opts.on_stdout_line) {
+        const std::string out = g_.answer(target_.label, cmd);
+        for (size_t at = 0; at < out.size();) {
+          size_t nl = out.find('\n', at);
+          if (nl == std::string::npos) nl = out.size();
+          opts.on_stdout_line(std::string_view(out).substr(at, nl - at));
+          at = nl + 1;
+        }
+      }
+      return 0;
+    }
     const std::string path = cmd.substr(1, cmd.find('\'', 1) - 1);
     std::string script;
     {
