@@ -27,6 +27,8 @@ void add_ssh_config(CLI::App& app, GlobalOptions& g);
 void add_inventory(CLI::App& app, GlobalOptions& g);
 void add_box(CLI::App& app, GlobalOptions& g);
 void add_kubeconfig(CLI::App& app, GlobalOptions& g);
+void add_complete(CLI::App& app, GlobalOptions& g);  // hidden: for the shell completions
+void add_generate(CLI::App& app, GlobalOptions& g);  // hidden: man page, completions
 
 void add_all_commands(CLI::App& app, GlobalOptions& g) {
   app.add_option("-f,--file", g.vmfile, "Vmfile to use (default: ./Vmfile or a parent's)");
@@ -40,6 +42,8 @@ void add_all_commands(CLI::App& app, GlobalOptions& g) {
        {add_up, add_status, add_ssh, add_exec, add_provision, add_halt, add_reload, add_destroy,
         add_ssh_config, add_inventory, add_box, add_validate, add_config, add_plan, add_kubeconfig})
     add(app, g);
+  add_complete(app, g);  // hidden (CLI11 group ""): not in --help, the man page, completions
+  add_generate(app, g);
 }
 
 }  // namespace vmlab::cli
