@@ -41,8 +41,9 @@ std::string positional_word(const OptionRef& p) {
   return p.required ? w : "[" + w + "]";
 }
 
-std::string synopsis(const CommandRef& c) {
-  std::string s = fmt::format(".B {}\n", roff(c.name()));
+// `shown`: the name the command is typed by ("vmlab up", or its link "vmup").
+std::string synopsis(const CommandRef& c, const std::string& shown) {
+  std::string s = fmt::format(".B {}\n", roff(shown));
   if (!c.options.empty()) s += "[\\fIOPTIONS\\fR]\n";
   if (!c.subcommands.empty()) s += "\\fICOMMAND\\fR\n";
   for (const auto& p : c.positionals) s += positional_word(p) + "\n";
@@ -51,7 +52,7 @@ std::string synopsis(const CommandRef& c) {
 
 void command_section(std::string& out, const CommandRef& c) {
   out += fmt::format(".SS \"{}\"\n", roff(c.name()));
-  out += synopsis(c);
+  out += synopsis(c, c.name());
   out += ".br\n" + roff(c.help) + "\n";
   for (const auto& p : c.positionals)
     out += fmt::format(".TP\n\\fI{}\\fR\n{}\n", roff(p.names[0]), roff(p.help));
@@ -77,10 +78,12 @@ std::string man_page(const CommandRef& root) {
   out += fmt::format(
       ".SH NAME\n{} \\- declarative multi\\-node virtual machine labs from a Vmfile\n", names);
 
-  out += ".SH SYNOPSIS\n" + synopsis(root) + "[\\fIARGS\\fR...]\n";
-  for (const auto& l : link_names()) out += fmt::format(".br\n.B {}\n[\\fIARGS\\fR...]\n", l.link);
+  out += ".SH SYNOPSIS\n" + synopsis(root, "vmlab") + "[\\fIARGS\\fR...]\n";
+  for (const auto& l : link_names())
+    for (const auto& c : root.subcommands)
+      if (c.path.size() == 1 && c.path[0] == l.command) out += ".br\n" + synopsis(c, l.link);
 
-  out += ".SH DESCRIPTION\n" + roff(root.help) + ".\n.PP\n" +
+  out += ".SH DESCRIPTION\n" +
          roff(
              "vmlab reads the Vmfile (TOML) of the current directory or its nearest parent, "
              "creates the machines through a provider (libvirt or VirtualBox), reaches them "

@@ -40,7 +40,8 @@ case $SHELL_NAME in
     # on one line.
     complete_words() {
       bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()
-               _vmlab; printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$SCRIPT" "$@"
+               _vmlab; ((${#COMPREPLY[@]} == 0)) || printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' \
+        _ "$SCRIPT" "$@"
     } ;;
   zsh)
     command -v zsh >/dev/null || { echo "SKIP: zsh is not installed (scripts/install-deps.sh installs it)"; exit 77; }
@@ -49,8 +50,10 @@ case $SHELL_NAME in
     complete_words() {
       zsh -fc '
         typeset -ga got
-        compadd() { local a; [[ $1 == -a ]] && { got+=(${(P)2}); return; }; shift; got+=("$@"); }
-        _describe() { local -a l; l=(${(P)4}); got+=(${l%%:*}); }
+        # Like zsh: only the candidates that start with the word under the cursor.
+        add() { local c; for c; do [[ $c == ${words[CURRENT]}* ]] && got+=("$c"); done; }
+        compadd() { [[ $1 == -a ]] && { add ${(P)2}; return; }; add "$@"; }
+        _describe() { local -a l; l=(${(P)4}); add ${l%%:*}; }
         _files() { got+=(${(f)"$(ls -1 | sed "s|^|FILE:|")"}); }
         script=$1; shift; words=("$@"); CURRENT=$#
         source $script
