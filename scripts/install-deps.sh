@@ -4,7 +4,7 @@
 set -euo pipefail
 
 BUILD_PKGS=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git dpkg-dev  # dpkg-dev: cpack's shlibdeps
   libtomlplusplus-dev libfmt-dev libboost-dev libboost-filesystem-dev
   libssh2-1-dev libssl-dev libvirt-dev doctest-dev libcli11-dev nlohmann-json3-dev libisofs-dev
 )
@@ -13,6 +13,7 @@ RUN_PKGS=(
   openssh-client openssh-server iproute2 socat xorriso python3 slirp4netns
   ansible-core  # the e2e runs a real ansible-playbook with `vmlab inventory`
   rsync         # and a real `rsync -e "ssh -F <vmlab ssh-config>"`
+  zsh  # the unit test of the generated zsh completion
 )
 BOX_PKGS=(
   busybox-static dropbear-bin openssh-sftp-server linux-image-amd64 cpio gzip kmod e2fsprogs

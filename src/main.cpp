@@ -9,41 +9,23 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/program.hpp"
 #include "config/load.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
-#include "core/settings.hpp"
-
-namespace {
-
-// Maps an argv[0] like "/usr/bin/vmup" to the subcommand it stands for, or "" for vmlab.
-std::string command_for_name(const std::string& argv0) {
-  auto slash = argv0.find_last_of('/');
-  std::string base = slash == std::string::npos ? argv0 : argv0.substr(slash + 1);
-  static const char* kLinks[] = {"up", "ssh", "status", "halt", "destroy", "provision"};
-  for (const char* c : kLinks)
-    if (base == std::string("vm") + c) return c;
-  return "";
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  const std::string implied = command_for_name(argc > 0 ? argv[0] : "vmlab");
+  const std::string implied = vmlab::cli::command_for_name(argc > 0 ? argv[0] : "vmlab");
   if (!implied.empty()) args.insert(args.begin(), implied);
 
-  CLI::App app{"vmlab: declarative multi-node virtual machine labs from a Vmfile", "vmlab"};
-  app.set_version_flag("--version", std::string("vmlab ") + VMLAB_VERSION);
-  app.require_subcommand(1);
-  app.fallthrough();
-  app.footer(vmlab::settings::help_text());  // the environment variables vmlab reads
+  CLI::App app;
   vmlab::cli::GlobalOptions g;
   if (auto dd = std::find(args.begin(), args.end(), "--"); dd != args.end()) {
     g.after_dashes.assign(dd + 1, args.end());
     args.erase(dd, args.end());
   }
-  vmlab::cli::add_all_commands(app, g);
+  vmlab::cli::setup_app(app, g);
 
   try {
     std::reverse(args.begin(), args.end());  // CLI11 parses a reversed vector

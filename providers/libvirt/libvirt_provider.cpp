@@ -289,4 +289,9 @@ std::string forget_libvirt_box(const std::string& name) {
   return fmt::format("removed {} volume(s) of \"{}\" from the libvirt pool", n, name);
 }
 
+std::string libvirt_library_version() {
+  return fmt::format("libvirt {} (compiled against {})", virt::library_version(),
+                     virt::header_version());
+}
+
 }  // namespace vmlab::providers

@@ -23,4 +23,7 @@ int remove_libvirt_box_volumes(const std::string& name, const std::string& uri);
 // The table's box hook (registry.hpp): remove_libvirt_box_volumes on the default URI.
 std::string forget_libvirt_box(const std::string& name);
 
+// The table's library line (registry.hpp): "libvirt 9.0.0 (compiled against 9.0.0)".
+std::string libvirt_library_version();
+
 }  // namespace vmlab::providers

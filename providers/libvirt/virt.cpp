@@ -74,6 +74,22 @@ int last_error_code() {
   return g_last_code;
 }
 
+namespace {
+std::string dotted(unsigned long v) {
+  return fmt::format("{}.{}.{}", v / 1000000, v / 1000 % 1000, v % 1000);
+}
+}  // namespace
+
+std::string library_version() {
+  unsigned long v = 0;
+  if (virGetVersion(&v, nullptr, nullptr) < 0) return "unknown";
+  return dotted(v);
+}
+
+std::string header_version() {
+  return dotted(LIBVIR_VERSION_NUMBER);
+}
+
 Result<Connection> open(const std::string& uri) {
   static std::once_flag once;
   std::call_once(once, [] { virSetErrorFunc(nullptr, silent); });

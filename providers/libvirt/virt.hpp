@@ -32,6 +32,11 @@ using Stream = std::unique_ptr<virStream, Deleter<virStreamFree>>;
 // libvirt's error code (virErrorNumber) of this thread's last failed call through the seam.
 int last_error_code();
 
+// The libvirt library in use, "X.Y.Z" (virGetVersion: no connection, no daemon), and the
+// version these headers are from (LIBVIR_VERSION_NUMBER).
+std::string library_version();
+std::string header_version();
+
 // Opens a connection (read-write). Silences libvirt's default stderr error printing first.
 Result<Connection> open(const std::string& uri);
 

@@ -12,9 +12,9 @@ namespace vmlab::providers {
 const std::vector<ProviderEntry>& provider_table() {
   static const std::vector<ProviderEntry> table = {
       {"libvirt", "libvirt/KVM (QEMU TCG when KVM is unusable) through the libvirt C API",
-       &make_libvirt_provider, &forget_libvirt_box},
+       &make_libvirt_provider, &forget_libvirt_box, &libvirt_library_version},
       {"virtualbox", "VirtualBox through VBoxManage (linked clones)", &make_virtualbox_provider,
-       nullptr},
+       nullptr, nullptr},
   };
   return table;
 }

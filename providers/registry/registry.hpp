@@ -20,6 +20,9 @@ struct ProviderEntry {
   // line for the user ("" when nothing was there). Throws ProviderError when the backend
   // cannot be reached (the caller logs it and goes on). May be null (nothing kept).
   std::string (*forget_box)(const std::string& box_name);
+  // The client library the provider links, for `vmlab --version` ("libvirt 9.0.0 (compiled
+  // against 9.0.0)"); never contacts the backend. Null when it links none (a subprocess).
+  std::string (*library_version)();
 };
 
 const std::vector<ProviderEntry>& provider_table();

@@ -78,7 +78,7 @@ void add_box(CLI::App& app, GlobalOptions& g) {
   list->callback([o, &g] { print_list(o->json || g.json); });
 
   auto* rm = cmd->add_subcommand("remove", "Remove an installed box");
-  rm->add_option("NAME", o->name, "box name")->required();
+  rm->add_option("NAME", o->name, "box name")->required()->type_name("BOX");
   rm->callback([o] { remove(o->name); });
 }
 

@@ -1,6 +1,8 @@
 // `vmlab ssh-config [NODE...]`: an OpenSSH client config for the running nodes that any tool
-// can use (`vmlab ssh-config > cfg; ssh -F cfg node1`; OpenSSH cannot read -F from a pipe),
-// with the lab key and pinned host keys.
+// can use, with the lab key and pinned host keys: `vmlab ssh-config > F; ssh -F F node1`.
+// Not `ssh -F <(vmlab ssh-config)`: OpenSSH 9.2 closes inherited descriptors before it reads
+// -F ("Can't open user config file /dev/fd/63", bench/README.md). `vmssh` and `inventory`
+// also write the config of every running node to .vmlab/ssh_config.
 #include <fmt/format.h>
 
 #include "cli/command.hpp"

@@ -1,5 +1,8 @@
 #include "communicator/ssh_session.hpp"
 
+#include <fmt/format.h>
+#include <libssh2.h>
+
 #include "communicator/command.hpp"
 #include "communicator/detail/run.hpp"
 #include "core/error.hpp"
@@ -80,6 +83,12 @@ SshSession wait_ready(const SshTarget& target, std::chrono::steady_clock::time_p
   if (!r.ok()) throw SshError(r.failure.message);
   impl->s = std::move(*r.value);
   return SshSession(std::move(impl));
+}
+
+std::string libssh2_version_text() {
+  const char* runtime = libssh2_version(0);
+  return fmt::format("libssh2 {} (compiled against {})", runtime ? runtime : "unknown",
+                     LIBSSH2_VERSION);
 }
 
 }  // namespace vmlab::communicator

@@ -67,4 +67,8 @@ using AttemptFn = std::function<void(const Attempt&)>;
 SshSession wait_ready(const SshTarget& target, std::chrono::steady_clock::time_point deadline,
                       const AttemptFn& on_attempt = {});
 
+// For `vmlab --version`: "libssh2 1.10.0 (compiled against 1.10.0)" (libssh2_version(0) is
+// the library loaded at run time, LIBSSH2_VERSION the headers').
+std::string libssh2_version_text();
+
 }  // namespace vmlab::communicator

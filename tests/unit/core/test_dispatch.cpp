@@ -66,3 +66,15 @@ TEST_CASE("vmstatus with no Vmfile says so (exit 2)") {
   CHECK(r.code == 2);
   CHECK(r.out.find("Vmfile") != std::string::npos);
 }
+
+TEST_CASE("--version names vmlab, libvirt and libssh2, from every name") {
+  for (const char* name : {"vmlab", "vmup", "vmssh", "vmstatus", "vmdestroy"}) {
+    CAPTURE(name);
+    auto r = run(kBin + "/" + name + " --version");
+    CHECK(r.code == 0);
+    CHECK(r.out.rfind(std::string("vmlab ") + VMLAB_VERSION + "\n", 0) == 0);
+    CHECK(r.out.find("\nlibvirt ") != std::string::npos);
+    CHECK(r.out.find(" (compiled against ") != std::string::npos);
+    CHECK(r.out.find("\nlibssh2 ") != std::string::npos);
+  }
+}
