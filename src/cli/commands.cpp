@@ -27,6 +27,8 @@ void add_ssh_config(CLI::App& app, GlobalOptions& g);
 void add_inventory(CLI::App& app, GlobalOptions& g);
 void add_box(CLI::App& app, GlobalOptions& g);
 void add_kubeconfig(CLI::App& app, GlobalOptions& g);
+void add_doctor(CLI::App& app, GlobalOptions& g);
+void add_ls(CLI::App& app, GlobalOptions& g);
 
 void add_all_commands(CLI::App& app, GlobalOptions& g) {
   app.add_option("-f,--file", g.vmfile, "Vmfile to use (default: ./Vmfile or a parent's)");
@@ -36,9 +38,9 @@ void add_all_commands(CLI::App& app, GlobalOptions& g) {
     if (g.verbosity > 0) log::set_level(g.verbosity > 1 ? log::Level::Debug : log::Level::Info);
   });
   using Add = void (*)(CLI::App&, GlobalOptions&);
-  for (Add add :
-       {add_up, add_status, add_ssh, add_exec, add_provision, add_halt, add_reload, add_destroy,
-        add_ssh_config, add_inventory, add_box, add_validate, add_config, add_plan, add_kubeconfig})
+  for (Add add : {add_up, add_status, add_ssh, add_exec, add_provision, add_halt, add_reload,
+                  add_destroy, add_ssh_config, add_inventory, add_box, add_validate, add_config,
+                  add_plan, add_kubeconfig, add_doctor, add_ls})
     add(app, g);
 }
 
