@@ -138,7 +138,7 @@ HostCheck pool_check() {
                         pool.string()),
             "check the `user` in /etc/libvirt/qemu.conf can read " + pool.string()};
   const fs::path at = nearest_existing(pool);
-  std::string why = host::unreadable_by(at, *qemu);
+  std::string why = host::unreadable_by(at, *qemu, /*traverse_only=*/true);
   if (!why.empty())
     return {
         "pool", L::Fail,

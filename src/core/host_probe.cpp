@@ -148,7 +148,7 @@ std::string owner_name(uid_t uid) {
 
 }  // namespace
 
-std::string unreadable_by(const fs::path& path, const User& user) {
+std::string unreadable_by(const fs::path& path, const User& user, bool traverse_only) {
   if (user.uid == 0) return "";
   fs::path abs = fs::absolute(path).lexically_normal();
   fs::path cur;
@@ -158,7 +158,8 @@ std::string unreadable_by(const fs::path& path, const User& user) {
     if (::stat(cur.c_str(), &st) != 0)
       return fmt::format("{}: {}", cur.string(), std::strerror(errno));
     const bool last = std::next(it) == abs.end();
-    unsigned need = last ? (S_ISDIR(st.st_mode) ? 5u : 4u) : 1u;
+    unsigned need = 1u;  // x: search an ancestor directory
+    if (last) need = S_ISDIR(st.st_mode) ? (traverse_only ? 1u : 5u) : 4u;
     if ((bits_for(st, user) & need) != need)
       return fmt::format("{}: mode {:04o}, owner {}", cur.string(), st.st_mode & 07777,
                          owner_name(st.st_uid));

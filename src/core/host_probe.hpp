@@ -55,9 +55,11 @@ std::optional<User> find_user(const std::vector<std::string>& names);
 User current_user();
 
 // Whether `user` may read `path` (and, for a directory, list it): every ancestor must be
-// searchable (x) and `path` readable (r), by owner/group/other bits (root may do anything).
-// "" when it may, else the first component that stops it with why ("/home/u: mode 0700,
-// owner u").
-std::string unreadable_by(const std::filesystem::path& path, const User& user);
+// searchable (x) and `path` readable (r), by owner/group/other bits (root may do anything;
+// ACLs are not read). With `traverse_only`, a directory `path` needs x alone (enough to open
+// files whose names are known, as QEMU does in a pool). "" when it may, else the first
+// component that stops it with why ("/home/u: mode 0700, owner u").
+std::string unreadable_by(const std::filesystem::path& path, const User& user,
+                          bool traverse_only = false);
 
 }  // namespace vmlab::host

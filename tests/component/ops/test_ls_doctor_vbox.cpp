@@ -2,13 +2,7 @@
 // on the VBoxManage SIMULATOR (tests/vboxmanage-sim; its state is a file, so labs made here
 // are seen by the binary). Not a test of VirtualBox.
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "component/vbox/vbox_sim_env.hpp"
@@ -19,21 +13,9 @@ using namespace vmlab;
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out;  // stdout
-};
-
 // Runs the binary in `dir` with the test's environment; stderr goes to the test's log.
-Run vmlab_in(const std::filesystem::path& dir, const std::string& args) {
-  std::string cmd = "cd '" + dir.string() + "' && " + VMLAB_BIN_DIR + "/vmlab " + args;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+test::ShellRun vmlab_in(const std::filesystem::path& dir, const std::string& args) {
+  return test::run_shell("cd '" + dir.string() + "' && " + VMLAB_BIN_DIR + "/vmlab " + args);
 }
 
 std::string make_lab(const std::string& name, const std::filesystem::path& project, int nodes) {
@@ -52,28 +34,6 @@ const nlohmann::json* lab_in(const nlohmann::json& ls, const std::string& id) {
     if (l["lab_id"] == id) return &l;
   return nullptr;
 }
-
-// A TCP listener on 127.0.0.1 at a port the kernel picks; closed at scope exit.
-struct Listener {
-  int fd = -1;
-  int port = 0;
-  Listener() {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(fd, 1) == 0);
-    socklen_t len = sizeof a;
-    REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-    port = ntohs(a.sin_port);
-  }
-  void close() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-  ~Listener() { close(); }
-};
 
 }  // namespace
 
@@ -132,7 +92,7 @@ TEST_CASE("[VBoxManage simulator] vmlab doctor: a taken forwarded port fails (ex
     VMLAB_SKIP("VBoxManage simulator test cannot run: " << why);
   test::SimEnv env;
   test::TempDir project;
-  Listener taken;
+  test::Listener taken;
   project.write("Vmfile", fmt::format("name = \"doc\"\nprovider = \"virtualbox\"\n\n[[node]]\n"
                                       "name = \"web\"\nbox = \"tiny\"\nmemory = \"128MiB\"\n"
                                       "disk = \"1GiB\"\nforward = [{{ guest = 80, host = {} }}]\n",

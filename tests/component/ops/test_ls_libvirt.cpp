@@ -13,6 +13,7 @@
 #include "executor/doctor.hpp"
 #include "executor/host_labs.hpp"
 #include "providers/libvirt/libvirt_provider.hpp"
+#include "providers/libvirt/virt.hpp"
 #include "seed/seed.hpp"
 #include "state/state.hpp"
 #include "testutil.hpp"
@@ -24,6 +25,8 @@ namespace {
 
 struct Env {
   test::TempDir home;
+  // The test driver keeps its state while one connection is open: this one, for the test.
+  providers::libvirt::virt::Connection keep;
   Env() {
     setenv("VMLAB_HOME", (home / "data").c_str(), 1);
     setenv("VMLAB_LIBVIRT_POOL_DIR", (home / "pool").c_str(), 1);
@@ -36,6 +39,9 @@ struct Env {
     header += std::string(20, '\0') + std::string("\0\0\0\0\x04\0\0\0", 8);  // 64 MiB
     home.write("data/boxes/tiny/box.qcow2", header);
     home.write("data/boxes/tiny/box.json", R"({"user":"root","seed":"vmlab-init"})");
+    auto c = providers::libvirt::virt::open("test:///default");
+    REQUIRE(c.ok());
+    keep = std::move(c.value());
   }
 };
 

@@ -1,8 +1,6 @@
 // The host probes behind `vmlab doctor` (src/core/host_probe): route table and meminfo
 // parsing, binding a port on 127.0.0.1, and who may read a path.
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -40,20 +38,12 @@ TEST_CASE("meminfo: MemAvailable and SwapFree in MiB; none without MemAvailable"
 }
 
 TEST_CASE("a port someone listens on is taken, and free again once closed") {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  REQUIRE(::listen(fd, 1) == 0);
-  socklen_t len = sizeof a;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
-  const int port = ntohs(a.sin_port);
+  test::Listener l;
+  const int port = l.port;
   std::string why;
   CHECK_FALSE(host::port_free(port, "tcp", &why));
   CHECK(why == "Address already in use");
-  ::close(fd);
+  l.close();
   CHECK(host::port_free(port, "tcp"));
 }
 
@@ -69,6 +59,9 @@ TEST_CASE("unreadable_by names the first directory that stops a user") {
   ::chmod((dir / "a/b").c_str(), 0711);
   ::chmod(file.c_str(), 0644);
   CHECK(host::unreadable_by(file, other) == "");
+  // A 0711 directory: others may open what they can name in it, not list it.
+  CHECK(host::unreadable_by(dir / "a/b", other).find("mode 0711") != std::string::npos);
+  CHECK(host::unreadable_by(dir / "a/b", other, /*traverse_only=*/true) == "");
   CHECK(host::unreadable_by(file, host::User{"root", 0, {0}}) == "");
   CHECK(host::unreadable_by(dir / "missing", other).find("No such file or directory") !=
         std::string::npos);
