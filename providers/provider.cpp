@@ -1,6 +1,8 @@
 // The contract's shared parts: state names, the "not supported" snapshot defaults, warnings.
 #include "providers/provider.hpp"
 
+#include <regex>
+
 #include "core/error.hpp"
 #include "core/log.hpp"
 
@@ -15,6 +17,25 @@ const char* to_string(MachineState s) {
     case MachineState::Unknown: break;
   }
   return "unknown";
+}
+
+const char* to_string(CheckLevel l) {
+  switch (l) {
+    case CheckLevel::Ok:
+      return "ok";
+    case CheckLevel::Warn:
+      return "warn";
+    case CheckLevel::Fail:
+      break;
+  }
+  return "fail";
+}
+
+std::optional<std::pair<std::string, std::string>> split_backend_name(const std::string& name) {
+  static const std::regex re("^vmlab-(.+?-[0-9a-f]{6})-(.+)$");
+  std::smatch m;
+  if (!std::regex_match(name, m, re)) return std::nullopt;
+  return std::pair{m[1].str(), m[2].str()};
 }
 
 namespace {

@@ -77,6 +77,46 @@ struct SnapshotInfo {
   std::string created;  // ISO 8601 UTC, "" if the backend does not say
 };
 
+// One lab found in the backend's own records (`vmlab ls`), without reading any project.
+struct LabListing {
+  std::string lab_id;
+  // The lab's project directory as recorded at create time; "" when the backend does not
+  // say (machines made before it was recorded, or a lab with networks but no machine left).
+  std::string project_dir;
+  std::vector<MachineInfo> machines;  // name and state; ssh may be unset
+};
+
+// Splits a backend object name "vmlab-<lab_id>-<rest>" (lab_id = "<name>-<6 hex>", the form
+// of state::make_lab_id) into {lab_id, rest}: what the names give where no metadata says
+// more. The first "-<6 hex>-" ends the lab id. nullopt for other names.
+std::optional<std::pair<std::string, std::string>> split_backend_name(const std::string& name);
+
+// One finding of `vmlab doctor`. ok: nothing to do; warn: works, but worse than it could
+// (TCG instead of KVM); fail: the lab as written cannot come up.
+enum class CheckLevel { Ok, Warn, Fail };
+const char* to_string(CheckLevel l);  // "ok" | "warn" | "fail"
+
+struct HostCheck {
+  std::string name;  // short and stable: "provider", "acceleration", "box-store", ...
+  CheckLevel level = CheckLevel::Ok;
+  std::string detail;  // what was found, one line
+  std::string fix;     // one line saying what to do; "" when ok
+};
+
+// What a provider tells `vmlab doctor` about this host (Provider::diagnose).
+struct HostReport {
+  std::vector<HostCheck> checks;
+  // The IPv4 route table (/proc/net/route format) of the network namespace the lab networks
+  // will live in; "" when they do not live on this host (remote or test URI).
+  std::string route_table;
+  // Host interfaces that are this lab's own networks (their routes are no collision).
+  std::vector<std::string> own_interfaces;
+  // Where the machines' disks go on this host (free space is checked); "" = not this host.
+  std::string storage_dir;
+  // The machines run on this host (its memory is checked).
+  bool local = true;
+};
+
 // Called by long operations to report progress ("creating disk", ...). May be empty.
 using ProgressFn = std::function<void(const std::string& node, const std::string& message)>;
 // Where a provider's warnings go (a port that moved, a forced power-off); node may be "" for
@@ -125,6 +165,19 @@ class Provider {
 
   // The last `lines` lines of the machine's serial console, for error reports ("" if none).
   virtual std::string console_tail(const MachineRef& m, int lines) = 0;
+
+  // Every lab on this backend, from its own records (object names and metadata) in one pass
+  // over its objects: no project is read. Read-only, for `vmlab ls`. A backend that is not
+  // installed on this host gives an empty list; one that is but cannot be reached throws
+  // ProviderError. Labs of other tools (names without the "vmlab-" prefix) are not listed.
+  virtual std::vector<LabListing> list_labs() = 0;
+
+  // Checks this host for the provider, for `vmlab doctor`: the backend is reachable (and
+  // where), acceleration, the hypervisor can read what it is given, the provider's own
+  // tools, and, with a topology, the lab networks against the backend's other networks.
+  // Creates nothing and never throws for a failed check (that is a Fail entry). Bounded in
+  // time (the KVM probe has its own time-out). `topo` null: host checks only.
+  virtual HostReport diagnose(const config::Topology* topo, const std::string& lab_id) = 0;
 
   // Snapshots of one machine, when capabilities().snapshots. The defaults throw
   // ProviderError ("not supported"); the core checks the flag before calling.

@@ -15,6 +15,8 @@ std::string domain_xml(const DomainDef& d) {
   x += fmt::format("      <vmlab:lab>{}</vmlab:lab>\n", escape(d.lab_id));
   x += fmt::format("      <vmlab:node>{}</vmlab:node>\n", escape(d.node));
   x += fmt::format("      <vmlab:ssh host='{}' port='{}'/>\n", escape(d.ssh_host), d.ssh_port);
+  if (!d.project_dir.empty())
+    x += fmt::format("      <vmlab:project>{}</vmlab:project>\n", escape(d.project_dir));
   x += "    </vmlab:machine>\n  </metadata>\n";
   x += fmt::format("  <memory unit='MiB'>{}</memory>\n  <vcpu>{}</vcpu>\n", d.memory_mib, d.vcpus);
   x += "  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n";
@@ -66,7 +68,7 @@ std::optional<DomainMeta> parse_metadata(const std::string& element) {
     auto lab = xml::text(element, p + "lab");
     auto node = xml::text(element, p + "node");
     if (!lab || !node) continue;
-    DomainMeta m{*lab, *node, "", 22};
+    DomainMeta m{*lab, *node, "", 22, xml::text(element, p + "project").value_or("")};
     auto ssh = xml::elements(element, p + "ssh");
     if (!ssh.empty()) {
       m.ssh_host = ssh.front()["host"];

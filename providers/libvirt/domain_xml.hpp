@@ -20,6 +20,7 @@ struct DomainDef {
   std::string type = "qemu";  // "kvm" | "qemu"
   std::string lab_id;
   std::string node;
+  std::string project_dir;  // the lab's project directory (`vmlab ls` reads it back)
   int vcpus = 1;
   unsigned long long memory_mib = 512;
   std::string kernel;  // absolute path on the hypervisor host ("" = boot from disk)
@@ -37,12 +38,14 @@ struct DomainDef {
 
 std::string domain_xml(const DomainDef& d);
 
-// What list() needs, read back from the metadata element (as virDomainGetMetadata returns it).
+// What list() and list_labs() need, read back from the metadata element (as virDomainGetMetadata
+// returns it).
 struct DomainMeta {
   std::string lab_id;
   std::string node;
   std::string ssh_host;
   int ssh_port = 22;
+  std::string project_dir;  // "" in domains defined before vmlab recorded it
 };
 std::optional<DomainMeta> parse_metadata(const std::string& element);
 

@@ -17,6 +17,7 @@
 #include "core/text_util.hpp"
 #include "providers/libvirt/accel.hpp"
 #include "providers/libvirt/domain_xml.hpp"
+#include "providers/libvirt/host_checks.hpp"
 #include "providers/libvirt/networks.hpp"
 #include "providers/libvirt/storage.hpp"
 #include "providers/libvirt/virt.hpp"
@@ -43,24 +44,6 @@ seed::Input seed_input(const MachineSpec& s) {
 
 std::string console_log_path(const std::string& domain) {
   return settings::text("VMLAB_LIBVIRT_LOG_DIR") + "/" + domain + "-console.log";
-}
-
-MachineState to_state(int s) {
-  switch (s) {
-    case VIR_DOMAIN_RUNNING:
-    case VIR_DOMAIN_BLOCKED:
-      return MachineState::Running;
-    case VIR_DOMAIN_PAUSED:
-    case VIR_DOMAIN_PMSUSPENDED:
-      return MachineState::Paused;
-    case VIR_DOMAIN_SHUTOFF:
-    case VIR_DOMAIN_CRASHED:
-      return MachineState::Stopped;
-    case VIR_DOMAIN_SHUTDOWN:  // being shut down: still running
-      return MachineState::Running;
-    default:
-      return MachineState::Unknown;
-  }
 }
 
 bool is_active(int s) {
@@ -170,6 +153,20 @@ class LibvirtProvider final : public Provider {
     return *info;
   }
 
+  std::vector<LabListing> list_labs() override { return lv::list_labs(conn()); }
+
+  HostReport diagnose(const config::Topology* topo, const std::string& lab_id) override {
+    std::string error;
+    virConnectPtr c = nullptr;
+    try {
+      c = conn();
+    } catch (const Error& e) {
+      error = e.what();
+      error = error.substr(0, error.find('\n'));  // without connect()'s hint: doctor has its own
+    }
+    return lv::diagnose(uri_, c, error, topo, lab_id);
+  }
+
   std::string console_tail(const MachineRef& m, int lines) override {
     if (uri_.rfind("qemu:///", 0) != 0) return "";  // the log lives on another host
     return util::tail_lines(console_log_path(domain_name(m)), lines);
@@ -186,7 +183,7 @@ class LibvirtProvider final : public Provider {
     auto st = virt::domain_state(d);
     MachineInfo info;
     info.name = m->node;
-    info.state = st.ok() ? to_state(st.value()) : MachineState::Unknown;
+    info.state = st.ok() ? lv::to_machine_state(st.value()) : MachineState::Unknown;
     if (!m->ssh_host.empty()) info.ssh = SshEndpoint{m->ssh_host, m->ssh_port};
     return info;
   }
@@ -247,6 +244,7 @@ void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress
   d.type = lv::domain_type_for(uri_);
   d.lab_id = spec.ref.lab_id;
   d.node = node.name;
+  if (spec.topo) d.project_dir = spec.topo->project_dir.string();
   d.vcpus = node.cpus;
   d.memory_mib = node.memory_mib;
   d.kernel = box_vols.kernel_path;

@@ -171,4 +171,11 @@ std::optional<int> nat_redirect_failure_port(const std::string& stderr_text) {
   return to_int(stderr_text.substr(b, e - b));
 }
 
+std::string parse_extradata_value(const std::string& text) {
+  if (text.rfind("Value: ", 0) != 0) return "";
+  std::string v = text.substr(7);
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+  return v;
+}
+
 }  // namespace vmlab::vbox

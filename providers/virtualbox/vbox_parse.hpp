@@ -37,6 +37,9 @@ struct VmEntry {
 // `list vms` / `list runningvms`: lines `"name" {uuid}`.
 std::vector<VmEntry> parse_list_vms(const std::string& text);
 
+// `getextradata VM KEY` output: "Value: X" -> "X"; "No value set!" (or anything else) -> "".
+std::string parse_extradata_value(const std::string& text);
+
 // `list hostonlyifs` / `list hostonlynets` / `list natnets`: blank-line separated blocks of
 // "Key:   value" lines -> one map per block.
 std::vector<std::map<std::string, std::string>> parse_blocks(const std::string& text);

@@ -55,5 +55,6 @@ inline constexpr const char* kMasterPrefix = "vmlab-master-";
 inline constexpr const char* kBaseSnapshot = "base";
 inline constexpr const char* kSshPortKey = "vmlab/ssh_port";
 inline constexpr const char* kBoxKey = "vmlab/box";
+inline constexpr const char* kProjectKey = "vmlab/project";  // the lab's project directory
 
 }  // namespace vmlab::vbox::paths

@@ -207,6 +207,8 @@ void VBoxProvider::build_clone(const providers::MachineSpec& spec, const std::st
     call(argv::modify(vm, cfg));
     call(argv::setextradata(vm, paths::kSshPortKey, std::to_string(port)));
     call(argv::setextradata(vm, paths::kBoxKey, box->name));
+    if (spec.topo && !spec.topo->project_dir.empty())
+      call(argv::setextradata(vm, paths::kProjectKey, spec.topo->project_dir.string()));
     fs::path iso = paths::seed_iso(spec.ref.lab_id, node.name);
     fs::create_directories(iso.parent_path());
     seed::write_iso(iso, seed::render_files({spec.ref.lab_id, node.name, spec.keys.user,
@@ -283,11 +285,8 @@ void VBoxProvider::destroy_lab(const std::string& lab_id) {
     for (const auto& v : parse_list_vms(call(argv::list("vms")))) {
       if (v.name.rfind("vmlab-", 0) != 0 || v.name.rfind(paths::kMasterPrefix, 0) == 0) continue;
       auto r = vbm_.out(argv::getextradata(v.name, paths::kBoxKey));
-      if (r && r.value().rfind("Value: ", 0) == 0) {
-        std::string b = r.value().substr(7);
-        while (!b.empty() && (b.back() == '\n' || b.back() == '\r')) b.pop_back();
-        used.insert(b);
-      }
+      if (r && !parse_extradata_value(r.value()).empty())
+        used.insert(parse_extradata_value(r.value()));
     }
     for (const auto& b : rec.boxes)
       if (!used.count(b))

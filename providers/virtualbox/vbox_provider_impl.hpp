@@ -35,6 +35,9 @@ class VBoxProvider : public providers::Provider {
   // One showvminfo (list() runs one per machine).
   providers::MachineInfo info(const providers::MachineRef& m) override;
   std::string console_tail(const providers::MachineRef& m, int lines) override;
+  // `list runningvms`, `list vms`, one getextradata per lab (vbox_host.cpp).
+  std::vector<providers::LabListing> list_labs() override;
+  providers::HostReport diagnose(const config::Topology* topo, const std::string& lab_id) override;
 
  private:
   // showvminfo of a machine; nullopt when VirtualBox does not know it.

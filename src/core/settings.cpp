@@ -16,6 +16,9 @@ constexpr Setting kTable[] = {
      "provider for this run, libvirt or virtualbox (`--provider` beats it, it beats the Vmfile)"},
     {"VMLAB_LIBVIRT_URI", "qemu:///system", "",
      "libvirt connection URI where the Vmfile sets no `libvirt.uri`"},
+    {"LIBVIRT_DEFAULT_URI", "", "unset",
+     "not vmlab's connection (that is VMLAB_LIBVIRT_URI): `vmlab doctor` warns when it names "
+     "another libvirt than vmlab uses, since virsh follows it"},
     {"VMLAB_ACCEL", "", "probe: KVM if usable, else TCG",
      "`kvm` or `tcg`: libvirt domain type without probing /dev/kvm"},
     {"VMLAB_HOME", "", "$XDG_DATA_HOME/vmlab, else ~/.local/share/vmlab",
@@ -46,6 +49,8 @@ constexpr Setting kTable[] = {
      "1: lab networks are VirtualBox host-only networks (hostonlynet), 0: host-only interfaces"},
     {"VMLAB_VBOX_NETWORKS_CONF", "/etc/vbox/networks.conf", "",
      "VirtualBox's allowed host-only ranges (none listed: 192.168.56.0/21)"},
+    {"PATH", "/usr/bin:/bin", "",
+     "where `vmlab doctor` looks for the tools (ssh, ssh-keygen, qemu-img, VBoxManage)"},
 };
 
 }  // namespace

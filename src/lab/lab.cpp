@@ -38,6 +38,18 @@ Lab open_lab(const OpenOptions& o) {
   return lab;
 }
 
+Lab orphan_lab(const std::string& provider, const std::string& lab_id,
+               const std::filesystem::path& project_dir) {
+  Lab lab;
+  lab.topo.name = lab_id.substr(0, lab_id.rfind('-'));  // "<name>-<6 hex>"
+  lab.topo.provider = provider;
+  lab.topo.project_dir = project_dir;
+  lab.lab_id = lab_id;
+  lab.store = std::make_unique<state::Store>(project_dir);
+  lab.provider = providers::make_provider(provider, lab.topo);
+  return lab;
+}
+
 providers::MachineRef Lab::ref(const std::string& node) const {
   return providers::MachineRef{lab_id, node, ""};
 }

@@ -42,4 +42,11 @@ struct OpenOptions {
 // reads .vmlab/state.json. Creates nothing.
 Lab open_lab(const OpenOptions& o);
 
+// A lab known only from the hypervisor's records (`vmlab ls`), whose Vmfile is gone: no
+// nodes, the name taken from the id, an empty record that is never loaded. Enough for a
+// whole-lab executor::destroy (which removes every machine provider->list() reports).
+// Creates nothing.
+Lab orphan_lab(const std::string& provider, const std::string& lab_id,
+               const std::filesystem::path& project_dir);
+
 }  // namespace vmlab::lab

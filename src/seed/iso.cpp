@@ -4,6 +4,7 @@
 #include <sys/types.h>
 // libisofs.h needs the fixed-width types declared first.
 #define LIBISOFS_WITHOUT_LIBBURN 1  // we read the image through libisofs own burn_source
+#include <fmt/format.h>
 #include <libisofs/libisofs.h>
 #include <unistd.h>
 
@@ -138,6 +139,12 @@ void write_iso(const std::filesystem::path& out,
     std::filesystem::remove(tmp);
     throw Error("cannot write {}: {}", out.string(), ec.message());
   }
+}
+
+std::string iso_library() {
+  int major = 0, minor = 0, micro = 0;
+  iso_lib_version(&major, &minor, &micro);
+  return fmt::format("libisofs {}.{}.{}", major, minor, micro);
 }
 
 }  // namespace vmlab::seed

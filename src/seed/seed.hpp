@@ -56,4 +56,7 @@ std::string hosts_file(const config::Topology& topo);
 void write_iso(const std::filesystem::path& out,
                const std::vector<std::pair<std::string, std::string>>& files);
 
+// The ISO library write_iso uses, as linked: "libisofs 1.5.4" (no xorriso program needed).
+std::string iso_library();
+
 }  // namespace vmlab::seed

@@ -207,6 +207,18 @@ e2e_log "halt"
 VMLAB_HALT_TIMEOUT=30 vm halt node3
 assert_contains "$(vm status | grep node3)" "stopped"
 
+e2e_log "vmlab ls finds the lab from libvirt's records; doctor sees the daemon's namespace"
+START=$(date +%s%N)
+LS="$(cd / && vm ls)"
+END=$(date +%s%N)
+echo "$LS"
+echo "vmlab ls took $(( (END - START) / 1000000 )) ms"
+grep -E "^$LAB_ID +libvirt +partly +3 +$P\$" <<<"$LS" >/dev/null || e2e_fail "ls: $LAB_ID not partly/3/$P"
+set +e; DOC="$(vm doctor --json)"; set -e
+echo "$DOC"
+python3 -c 'import json,sys; d=json.load(sys.stdin); c=[x for x in d["checks"] if x["name"]=="provider"][0]; sys.exit(0 if c["level"]=="ok" and "network namespace" in c["detail"] else 1)' <<<"$DOC" \
+  || e2e_fail "doctor: provider check not ok or without the daemon's namespace"
+
 e2e_log "destroy leaves nothing"
 vm destroy -f
 e2e_assert_lab_gone "$LAB_ID"

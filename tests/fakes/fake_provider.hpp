@@ -90,6 +90,16 @@ class FakeProvider final : public providers::Provider {
 
   std::string console_tail(const providers::MachineRef&, int) override { return ""; }
 
+  // One lab: "fake" with whatever is in `machines`.
+  std::vector<providers::LabListing> list_labs() override {
+    return {{"fake-000000", "", list("fake-000000")}};
+  }
+  // What diagnose() reports (tests set it).
+  providers::HostReport report{{}, "", {}, "", false};
+  providers::HostReport diagnose(const config::Topology*, const std::string&) override {
+    return report;
+  }
+
   // A provider warning, as an implementation would send it.
   void emit_warning(const std::string& node, const std::string& message) { warn(node, message); }
 };

@@ -1,29 +1,14 @@
 // The binary answers to its link names (vmup == vmlab up, ...) and picks exit codes.
 #include <doctest/doctest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
 
 #include "testutil.hpp"
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out;
-};
-
-Run run(const std::string& cmd) {
-  std::string full = cmd + " 2>&1";
-  FILE* p = popen(full.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
-  int st = pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+vmlab::test::ShellRun run(const std::string& cmd) {
+  return vmlab::test::run_shell(cmd + " 2>&1");
 }
 
 const std::string kBin = VMLAB_BIN_DIR;

@@ -103,12 +103,17 @@ TEST_CASE("metadata round-trips through the form libvirt returns") {
   CHECK(m->node == "m-k8s");
   CHECK(m->ssh_host == "10.251.7.10");
   CHECK(m->ssh_port == 22);
-  auto x = domain_xml(kernel_boot_node());
+  CHECK(m->project_dir.empty());  // a domain defined before the project was recorded
+  auto d = kernel_boot_node();
+  d.project_dir = "/home/u/labs/k&8s";
+  auto x = domain_xml(d);
+  CHECK(has(x, "<vmlab:project>/home/u/labs/k&amp;8s</vmlab:project>"));
   auto start = x.find("<vmlab:machine");
   auto end = x.find("</vmlab:machine>");
   auto m2 = parse_metadata(x.substr(start, end - start + 16));
   REQUIRE(m2);
   CHECK(m2->node == "m-k8s");
+  CHECK(m2->project_dir == "/home/u/labs/k&8s");
   CHECK_FALSE(parse_metadata("<other/>"));
 }
 
