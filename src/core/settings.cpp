@@ -31,6 +31,8 @@ constexpr Setting kTable[] = {
      "seconds a created or started machine has to answer SSH (and cloud-init to finish)"},
     {"VMLAB_CONNECT_TIMEOUT", "60", "",
      "seconds to connect over SSH to a machine that already runs, before its steps"},
+    {"VMLAB_ADDRESS_WAIT", "15", "",
+     "seconds a booted machine may lack a lab address before it fails (0: no check)"},
     {"VMLAB_HALT_TIMEOUT", "60", "",
      "seconds an ACPI shutdown may take before the machine is powered off (0: at once)"},
     {"VMLAB_LOG", "warn", "",

@@ -3,6 +3,7 @@
 // through the Reporter, and returns false (after reporting) when some node failed.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,8 +30,9 @@ struct UpOptions {
   bool provision = true;           // run provisioners (false: --no-provision)
   bool provision_all = false;      // re-run every step (`vmlab provision`)
   // How long a booted node may lack a lab address before it fails (addresses may appear a
-  // moment after sshd answers); tests shorten it.
-  std::chrono::milliseconds address_wait{std::chrono::seconds(15)};
+  // moment after sshd answers); unset: $VMLAB_ADDRESS_WAIT seconds (15; 0: no check). Tests
+  // shorten it.
+  std::optional<std::chrono::milliseconds> address_wait;
 };
 
 // Creates, starts, waits for SSH (through `connect`) and provisions, per the plan; one DAG

@@ -89,6 +89,9 @@ export VBOXSIM_STATE="$TMP/sim/state.json"
 export VBOXSIM_LOG="$TMP/sim-calls.log"
 export VMLAB_VBOXMANAGE="$SIM"
 export VMLAB_BOOT_TIMEOUT=60
+# The simulator's "guests" are sshds on this host: their interfaces are the host's, so the
+# check that every lab NIC carries its address after boot (VMLAB_ADDRESS_WAIT) is off here.
+export VMLAB_ADDRESS_WAIT=0
 unset VMLAB_PROVIDER VBOXSIM_IGNORE_ACPI VBOXSIM_LOCK_BUSY VBOXSIM_GUESTS VBOXSIM_SSHD \
   VMLAB_VBOX_HOSTONLYNET VMLAB_VBOX_NETWORKS_CONF VMLAB_PARALLEL || true
 mkdir -p "$VMLAB_HOME" "$TMP/project/scripts/lab" "$TMP/box"
