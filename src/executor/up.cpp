@@ -61,9 +61,9 @@ class UpRun {
         const ConnectFn& connect)
       : lab_(lab),
         plan_(p),
-        address_wait_(opts.address_wait ? *opts.address_wait
-                                        : std::chrono::milliseconds(
-                                              settings::seconds("VMLAB_ADDRESS_WAIT", 0))),
+        address_wait_(opts.address_wait
+                          ? *opts.address_wait
+                          : std::chrono::milliseconds(settings::seconds("VMLAB_ADDRESS_WAIT", 0))),
         rep_(rep),
         connect_fn_(connect),
         runtime_(lab, connect),
