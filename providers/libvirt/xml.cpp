@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "core/text_util.hpp"
+
 namespace vmlab::providers::libvirt::xml {
 namespace {
 
@@ -34,30 +36,7 @@ bool is_name_char(char c) {
 }  // namespace
 
 std::string escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return util::xml_escape(s);
 }
 
 std::vector<std::map<std::string, std::string>> elements(const std::string& doc,

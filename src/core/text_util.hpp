@@ -8,6 +8,10 @@
 
 namespace vmlab::util {
 
+// XML 1.0 text or attribute value: the five entities escaped, and control characters XML
+// cannot carry (all below 0x20 but tab, newline, carriage return) replaced by '?'.
+std::string xml_escape(std::string_view s);
+
 // 64-bit FNV-1a. Stable by definition (unlike std::hash): used for lab ids, MACs, digests.
 inline std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 1469598103934665603ULL) {
   for (unsigned char c : s) {

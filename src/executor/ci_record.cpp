@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text_util.hpp"
+
 namespace vmlab::executor {
 namespace fs = std::filesystem;
 namespace {
@@ -18,38 +20,6 @@ void keep_tail(std::vector<std::string>& tail, std::string line) {
 std::string joined(const std::vector<std::string>& lines) {
   std::string out;
   for (const auto& l : lines) out += l + "\n";
-  return out;
-}
-
-// XML 1.0 text: the five entities, and no control characters it cannot carry (a step's
-// output may contain any byte; invalid UTF-8 was replaced by the reporter already).
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r')
-          out += "?";
-        else
-          out += c;
-    }
-  }
   return out;
 }
 
@@ -87,24 +57,24 @@ std::string junit_xml(const std::string& name, const std::vector<CaseResult>& ca
   out += fmt::format(
       "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" "
       "time=\"{:.3f}\">\n",
-      xml_escape(name), all.tests, all.failures, all.skipped, all.time);
+      util::xml_escape(name), all.tests, all.failures, all.skipped, all.time);
   for (const auto& s : order) {
     Counts n;
     for (const auto* c : suites[s]) n.add(*c);
     out += fmt::format(
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" "
         "time=\"{:.3f}\">\n",
-        xml_escape(s), n.tests, n.failures, n.skipped, n.time);
+        util::xml_escape(s), n.tests, n.failures, n.skipped, n.time);
     for (const auto* c : suites[s]) {
       out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"",
-                         xml_escape(s), xml_escape(c->name), c->seconds);
+                         util::xml_escape(s), util::xml_escape(c->name), c->seconds);
       std::string body;
       if (c->outcome == CaseResult::Outcome::Failed)
-        body += fmt::format("      <failure message=\"{}\"/>\n", xml_escape(c->message));
+        body += fmt::format("      <failure message=\"{}\"/>\n", util::xml_escape(c->message));
       else if (c->outcome == CaseResult::Outcome::Skipped)
-        body += fmt::format("      <skipped message=\"{}\"/>\n", xml_escape(c->message));
+        body += fmt::format("      <skipped message=\"{}\"/>\n", util::xml_escape(c->message));
       if (!c->output.empty())
-        body += fmt::format("      <system-out>{}</system-out>\n", xml_escape(c->output));
+        body += fmt::format("      <system-out>{}</system-out>\n", util::xml_escape(c->output));
       out += body.empty() ? "/>\n" : ">\n" + body + "    </testcase>\n";
     }
     out += "  </testsuite>\n";
