@@ -29,7 +29,11 @@ struct Capabilities {
   bool private_networks = true;       // [[network]] entries are supported (else `up` refuses)
   bool snapshots = false;             // the snapshot_* methods work (else the core refuses)
   bool port_forwards = false;         // node `forward` entries are bound on 127.0.0.1 by the
-                                      // provider (else `up` warns)
+                                      // provider (NAT rules); else see guest_reachable
+  bool guest_reachable = false;       // the host reaches each guest at its SSH endpoint's
+                                      // address: without port_forwards, the core forwards
+                                      // ports there itself (executor/forwards.hpp); with
+                                      // neither, `up` warns
 };
 
 // Names one machine. Every per-machine call takes it instead of loose strings.
@@ -188,6 +192,11 @@ class Provider {
   virtual void snapshot_restore(const MachineRef& m, const std::string& name);
   virtual std::vector<SnapshotInfo> snapshot_list(const MachineRef& m);
   virtual void snapshot_delete(const MachineRef& m, const std::string& name);
+  // Freeze and thaw a running machine (its vCPUs stop; memory and devices stay), so that the
+  // snapshots of a whole lab are taken at one moment. No-op when it is not running (pause) or
+  // not paused (resume). With capabilities().snapshots; the defaults throw like the above.
+  virtual void pause(const MachineRef& m);
+  virtual void resume(const MachineRef& m);
 
   // Set once by the core before any other call (the reporter, so --json carries warnings);
   // unset, warnings go to the log.

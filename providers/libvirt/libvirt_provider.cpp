@@ -69,8 +69,9 @@ class LibvirtProvider final : public Provider {
     c.linked_clones = true;
     c.parallel_create = true;
     c.ssh_via_port_forward = false;
+    c.guest_reachable = true;  // the host side of the management network: the core forwards
     c.private_networks = true;
-    c.snapshots = false;
+    c.snapshots = true;  // internal qcow2 snapshots of the overlay (with memory when running)
     return c;
   }
 
@@ -93,7 +94,13 @@ class LibvirtProvider final : public Provider {
   void start(const MachineRef& m) override {
     auto dom = take(virt::find_domain(conn(m), domain_name(m)));
     if (!dom) throw ProviderError(fmt::format("{}: machine is not created", m.node));
-    if (is_active(take(virt::domain_state(dom.get())))) return;
+    const int st = take(virt::domain_state(dom.get()));
+    // Paused (a snapshot save cut short, or a user's virsh suspend): running again is resuming.
+    if (st == VIR_DOMAIN_PAUSED) {
+      take(virt::resume_domain(dom.get()));
+      return;
+    }
+    if (is_active(st)) return;
     take(virt::start_domain(dom.get()));
   }
 
@@ -167,12 +174,66 @@ class LibvirtProvider final : public Provider {
     return lv::diagnose(uri_, c, error, topo, lab_id);
   }
 
+  // Snapshots live inside the machine's qcow2 overlay (internal snapshots): a running
+  // machine's include its memory and devices, a stopped one's the disk alone. The seed CD
+  // (read-only, raw) is left out. They go with the overlay at destroy.
+  void snapshot_save(const MachineRef& m, const std::string& name) override {
+    auto dom = existing(m);
+    for (const auto& s : take(virt::list_snapshots(dom.get())))
+      if (s.name == name)
+        throw ProviderError(fmt::format("{}: snapshot '{}' exists already", m.node, name));
+    take(virt::create_snapshot(
+        dom.get(), fmt::format("<domainsnapshot>\n  <name>{}</name>\n  <description>vmlab lab "
+                               "snapshot</description>\n  <disks>\n    <disk name='vda' "
+                               "snapshot='internal'/>\n    <disk name='sda' snapshot='no'/>\n"
+                               "  </disks>\n</domainsnapshot>\n",
+                               util::xml_escape(name))));
+  }
+
+  void snapshot_restore(const MachineRef& m, const std::string& name) override {
+    auto dom = existing(m);
+    if (!take(virt::revert_snapshot(dom.get(), name)))
+      throw ProviderError(fmt::format("{}: no snapshot '{}'", m.node, name));
+  }
+
+  std::vector<SnapshotInfo> snapshot_list(const MachineRef& m) override {
+    auto dom = take(virt::find_domain(conn(m), domain_name(m)));
+    std::vector<SnapshotInfo> out;
+    if (!dom) return out;
+    for (const auto& s : take(virt::list_snapshots(dom.get())))
+      out.push_back({s.name, s.created ? util::iso8601_utc(s.created) : ""});
+    return out;
+  }
+
+  void snapshot_delete(const MachineRef& m, const std::string& name) override {
+    auto dom = take(virt::find_domain(conn(m), domain_name(m)));
+    if (dom) (void)take(virt::delete_snapshot(dom.get(), name));
+  }
+
+  void pause(const MachineRef& m) override {
+    auto dom = existing(m);
+    if (take(virt::domain_state(dom.get())) == VIR_DOMAIN_RUNNING)
+      take(virt::suspend_domain(dom.get()));
+  }
+
+  void resume(const MachineRef& m) override {
+    auto dom = existing(m);
+    if (take(virt::domain_state(dom.get())) == VIR_DOMAIN_PAUSED)
+      take(virt::resume_domain(dom.get()));
+  }
+
   std::string console_tail(const MachineRef& m, int lines) override {
     if (uri_.rfind("qemu:///", 0) != 0) return "";  // the log lives on another host
     return util::tail_lines(console_log_path(domain_name(m)), lines);
   }
 
  private:
+  virt::Domain existing(const MachineRef& m) {
+    auto dom = take(virt::find_domain(conn(m), domain_name(m)));
+    if (!dom) throw ProviderError(fmt::format("{}: machine is not created", m.node));
+    return dom;
+  }
+
   // A domain of lab `lab_id` as MachineInfo; nullopt when it is not one of the lab's (another
   // lab sharing the prefix) or was undefined meanwhile.
   std::optional<MachineInfo> describe(virDomainPtr d, const std::string& lab_id) {

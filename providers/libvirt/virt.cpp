@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -144,6 +145,86 @@ Status shutdown_domain(virDomainPtr d) {
 Status destroy_domain(virDomainPtr d) {
   log::debug("libvirt", "virDomainDestroy {}", domain_name(d));
   return check(virDomainDestroy(d), "virDomainDestroy " + domain_name(d));
+}
+
+Status suspend_domain(virDomainPtr d) {
+  log::debug("libvirt", "virDomainSuspend {}", domain_name(d));
+  return check(virDomainSuspend(d), "virDomainSuspend " + domain_name(d));
+}
+
+Status resume_domain(virDomainPtr d) {
+  log::debug("libvirt", "virDomainResume {}", domain_name(d));
+  return check(virDomainResume(d), "virDomainResume " + domain_name(d));
+}
+
+using Snapshot = std::unique_ptr<virDomainSnapshot, Deleter<virDomainSnapshotFree>>;
+
+Status create_snapshot(virDomainPtr d, const std::string& xml) {
+  const std::string what = "virDomainSnapshotCreateXML " + domain_name(d);
+  log::debug("libvirt", "{} {}", what, xml);
+  Snapshot s(virDomainSnapshotCreateXML(d, xml.c_str(), 0));
+  if (!s) return fail<Unit>(what);
+  return ok_status();
+}
+
+Result<std::vector<SnapshotRec>> list_snapshots(virDomainPtr d) {
+  const std::string what = "virDomainListAllSnapshots " + domain_name(d);
+  virDomainSnapshotPtr* snaps = nullptr;
+  int n = virDomainListAllSnapshots(d, &snaps, 0);
+  if (n < 0) return fail<std::vector<SnapshotRec>>(what);
+  std::vector<SnapshotRec> out;
+  for (int i = 0; i < n; ++i) {
+    Snapshot s(snaps[i]);
+    SnapshotRec r;
+    if (const char* name = virDomainSnapshotGetName(s.get())) r.name = name;
+    if (char* xml = virDomainSnapshotGetXMLDesc(s.get(), 0)) {
+      std::string x(xml);
+      std::free(xml);
+      auto a = x.find("<creationTime>"), b = x.find("</creationTime>");
+      if (a != std::string::npos && b != std::string::npos && b > a + 14)
+        r.created = std::atoll(x.substr(a + 14, b - a - 14).c_str());
+    }
+    out.push_back(std::move(r));
+  }
+  std::free(snaps);
+  std::stable_sort(out.begin(), out.end(), [](const SnapshotRec& x, const SnapshotRec& y) {
+    return x.created < y.created;
+  });
+  return out;
+}
+
+namespace {
+Result<Snapshot> find_snapshot(virDomainPtr d, const std::string& name) {
+  // Named first: every libvirt call (virDomainGetName too) resets the thread's last error.
+  const std::string what = "virDomainSnapshotLookupByName " + domain_name(d) + " " + name;
+  Snapshot s(virDomainSnapshotLookupByName(d, name.c_str(), 0));
+  if (!s) {
+    auto err = fail<Snapshot>(what);
+    if (g_last_code == VIR_ERR_NO_DOMAIN_SNAPSHOT) return Snapshot{};
+    return err;
+  }
+  return s;
+}
+}  // namespace
+
+Result<bool> revert_snapshot(virDomainPtr d, const std::string& name) {
+  auto s = find_snapshot(d, name);
+  if (!s) return Result<bool>::failure(s.error());
+  if (!s.value()) return false;
+  const std::string what = "virDomainRevertToSnapshot " + domain_name(d) + " " + name;
+  log::debug("libvirt", "{}", what);
+  if (virDomainRevertToSnapshot(s.value().get(), 0) < 0) return fail<bool>(what);
+  return true;
+}
+
+Result<bool> delete_snapshot(virDomainPtr d, const std::string& name) {
+  auto s = find_snapshot(d, name);
+  if (!s) return Result<bool>::failure(s.error());
+  if (!s.value()) return false;
+  const std::string what = "virDomainSnapshotDelete " + domain_name(d) + " " + name;
+  log::debug("libvirt", "{}", what);
+  if (virDomainSnapshotDelete(s.value().get(), 0) < 0) return fail<bool>(what);
+  return true;
 }
 
 Status undefine_domain(virDomainPtr d) {

@@ -50,6 +50,18 @@ Status start_domain(virDomainPtr d);
 Status shutdown_domain(virDomainPtr d);
 Status destroy_domain(virDomainPtr d);
 Status undefine_domain(virDomainPtr d);  // also managed save, snapshot/checkpoint metadata, nvram
+Status suspend_domain(virDomainPtr d);
+Status resume_domain(virDomainPtr d);
+// Internal snapshots (in the qcow2 overlay; with the memory state when the domain runs).
+struct SnapshotRec {
+  std::string name;
+  long long created = 0;  // creationTime, seconds since the epoch (0: not said)
+};
+Status create_snapshot(virDomainPtr d, const std::string& xml);
+Result<std::vector<SnapshotRec>> list_snapshots(virDomainPtr d);  // oldest first
+// found=false (not a failure) when the domain has no snapshot `name`.
+Result<bool> revert_snapshot(virDomainPtr d, const std::string& name);
+Result<bool> delete_snapshot(virDomainPtr d, const std::string& name);
 // The metadata element stored under namespace `uri` ("" when the domain has none).
 Result<std::string> domain_metadata(virDomainPtr d, const std::string& uri);
 

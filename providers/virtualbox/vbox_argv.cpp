@@ -42,6 +42,21 @@ Argv attach_dvd(const std::string& vm, const std::string& controller, int port,
 Argv snapshot_take(const std::string& vm, const std::string& snapshot) {
   return {"snapshot", vm, "take", snapshot};
 }
+Argv snapshot_take_live(const std::string& vm, const std::string& snapshot) {
+  return {"snapshot", vm, "take", snapshot, "--live"};
+}
+Argv snapshot_restore(const std::string& vm, const std::string& snapshot) {
+  return {"snapshot", vm, "restore", snapshot};
+}
+Argv snapshot_delete(const std::string& vm, const std::string& snapshot) {
+  return {"snapshot", vm, "delete", snapshot};
+}
+Argv pause(const std::string& vm) {
+  return {"controlvm", vm, "pause"};
+}
+Argv resume(const std::string& vm) {
+  return {"controlvm", vm, "resume"};
+}
 Argv snapshot_list(const std::string& vm) {
   return {"snapshot", vm, "list", "--machinereadable"};
 }

@@ -43,6 +43,12 @@ Argv attach_dvd(const std::string& vm, const std::string& controller, int port,
                 const std::string& path);
 Argv snapshot_take(const std::string& vm, const std::string& snapshot);
 Argv snapshot_list(const std::string& vm);
+// A lab snapshot: live (the machine state too) when the machine runs or is paused.
+Argv snapshot_take_live(const std::string& vm, const std::string& snapshot);
+Argv snapshot_restore(const std::string& vm, const std::string& snapshot);
+Argv snapshot_delete(const std::string& vm, const std::string& snapshot);
+Argv pause(const std::string& vm);
+Argv resume(const std::string& vm);
 Argv clone_linked(const std::string& master, const std::string& snapshot, const std::string& vm);
 Argv modify(const std::string& vm, const MachineConfig& cfg);
 // Replaces the NIC 1 rule named rule.name (modifyvm --natpf1 delete NAME --natpf1 RULE;

@@ -74,7 +74,7 @@ providers::Capabilities VBoxProvider::capabilities() const {
   c.parallel_create = true;
   c.ssh_via_port_forward = true;
   c.private_networks = true;
-  c.snapshots = false;
+  c.snapshots = true;  // VBoxManage snapshot take --live / restore / delete
   c.port_forwards = true;
   return c;
 }
@@ -228,6 +228,10 @@ void VBoxProvider::start(const providers::MachineRef& m) {
   auto i = vminfo(vm);
   if (!i) throw ProviderError(fmt::format("{}: machine {} does not exist in VirtualBox", node, vm));
   if (vmstate(*i) == "running") return;
+  if (vmstate(*i) == "paused") {  // a snapshot save cut short: running again is resuming
+    call(argv::resume(vm));
+    return;
+  }
   auto r = vbm_.run(argv::startvm(vm));
   if (r) return;
   auto port = nat_redirect_failure_port(r.error());
@@ -322,6 +326,64 @@ MachineInfo VBoxProvider::info(const providers::MachineRef& m) {
 
 std::string VBoxProvider::console_tail(const providers::MachineRef& m, int lines) {
   return util::tail_lines(paths::console_log(m.lab_id, m.node), lines);
+}
+
+// Snapshots: VirtualBox's own, of the clone (the master's "base" is not the clone's). One of a
+// running or paused machine is live (with the machine state); restoring needs the machine
+// off, and leaves it "saved" (live snapshot: start resumes at that moment) or powered off.
+void VBoxProvider::snapshot_save(const providers::MachineRef& m, const std::string& name) {
+  const std::string vm = vm_of(m);
+  auto i = vminfo(vm);
+  if (!i)
+    throw ProviderError(fmt::format("{}: machine {} does not exist in VirtualBox", m.node, vm));
+  for (const auto& s : snapshot_list(m))
+    if (s.name == name)
+      throw ProviderError(fmt::format("{}: snapshot '{}' exists already", m.node, name));
+  const std::string st = vmstate(*i);
+  call(st == "running" || st == "paused" ? argv::snapshot_take_live(vm, name)
+                                         : argv::snapshot_take(vm, name));
+}
+
+void VBoxProvider::snapshot_restore(const providers::MachineRef& m, const std::string& name) {
+  const std::string vm = vm_of(m);
+  auto i = vminfo(vm);
+  if (!i)
+    throw ProviderError(fmt::format("{}: machine {} does not exist in VirtualBox", m.node, vm));
+  bool found = false;
+  for (const auto& s : snapshot_list(m)) found = found || s.name == name;
+  if (!found) throw ProviderError(fmt::format("{}: no snapshot '{}'", m.node, name));
+  if (vmstate(*i) == "running" || vmstate(*i) == "paused") call(argv::poweroff(vm));
+  call(argv::snapshot_restore(vm, name));
+}
+
+std::vector<providers::SnapshotInfo> VBoxProvider::snapshot_list(const providers::MachineRef& m) {
+  std::vector<providers::SnapshotInfo> out;
+  auto r = vbm_.out(argv::snapshot_list(vm_of(m)));
+  if (!r) return out;  // no machine, or "does not have any snapshots"
+  for (const auto& [key, value] : parse_machinereadable(r.value()))
+    if (key.rfind("SnapshotName", 0) == 0) out.push_back({value, ""});
+  return out;
+}
+
+void VBoxProvider::snapshot_delete(const providers::MachineRef& m, const std::string& name) {
+  bool found = false;
+  for (const auto& s : snapshot_list(m)) found = found || s.name == name;
+  if (found) call(argv::snapshot_delete(vm_of(m), name));
+}
+
+void VBoxProvider::pause(const providers::MachineRef& m) {
+  auto i = vminfo(vm_of(m));
+  if (i && vmstate(*i) == "running") call(argv::pause(vm_of(m)));
+}
+
+void VBoxProvider::resume(const providers::MachineRef& m) {
+  const std::string vm = vm_of(m);
+  auto i = vminfo(vm);
+  if (!i) return;
+  if (vmstate(*i) == "paused")
+    call(argv::resume(vm));
+  else if (vmstate(*i) == "saved")
+    start(m);  // restored from a live snapshot
 }
 
 }  // namespace vmlab::vbox

@@ -35,6 +35,12 @@ class VBoxProvider : public providers::Provider {
   // One showvminfo (list() runs one per machine).
   providers::MachineInfo info(const providers::MachineRef& m) override;
   std::string console_tail(const providers::MachineRef& m, int lines) override;
+  void snapshot_save(const providers::MachineRef& m, const std::string& name) override;
+  void snapshot_restore(const providers::MachineRef& m, const std::string& name) override;
+  std::vector<providers::SnapshotInfo> snapshot_list(const providers::MachineRef& m) override;
+  void snapshot_delete(const providers::MachineRef& m, const std::string& name) override;
+  void pause(const providers::MachineRef& m) override;
+  void resume(const providers::MachineRef& m) override;
   // `list runningvms`, `list vms`, one getextradata per lab (vbox_host.cpp).
   std::vector<providers::LabListing> list_labs() override;
   providers::HostReport diagnose(const config::Topology* topo, const std::string& lab_id) override;

@@ -2,6 +2,7 @@
 // no lock and creates nothing (one provider->list() call; answers in milliseconds).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
@@ -19,18 +20,23 @@ void run_status(GlobalOptions& g, bool json) {
     fmt::print("{}\n", executor::status_json(lab, nodes).dump(2));
     return;
   }
+  // The FORWARDS column only when some node has forwards (the common lab has none).
+  const bool fwd =
+      std::any_of(nodes.begin(), nodes.end(), [](const auto& n) { return !n.forwards.empty(); });
   std::array<size_t, 5> w{4, 5, 7, 3, 12};
   for (const auto& n : nodes) {
     const std::array<const std::string*, 5> f{&n.name, &n.state, &n.addresses, &n.ssh,
                                               &n.provisioning};
     for (size_t i = 0; i < 5; ++i) w[i] = std::max(w[i], f[i]->size());
   }
+  const size_t last = fwd ? w[4] : 0;
   fmt::print("lab {} ({}, {})\n", lab.topo.name, lab.topo.provider, lab.lab_id);
-  fmt::print("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", "NODE", w[0], "STATE", w[1], "ADDRESS", w[2],
-             "SSH", w[3], "PROVISIONING");
+  fmt::print("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}{}\n", "NODE", w[0], "STATE", w[1], "ADDRESS",
+             w[2], "SSH", w[3], "PROVISIONING", last, fwd ? "  FORWARDS" : "");
   for (const auto& n : nodes)
-    fmt::print("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", n.name, w[0], n.state, w[1], n.addresses,
-               w[2], n.ssh, w[3], n.provisioning);
+    fmt::print("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {:<{}}{}\n", n.name, w[0], n.state, w[1],
+               n.addresses, w[2], n.ssh, w[3], n.provisioning, last,
+               fwd ? "  " + n.forwards_text() : "");
 }
 
 }  // namespace

@@ -30,8 +30,10 @@ void add_kubeconfig(CLI::App& app, GlobalOptions& g);
 void add_ci(CLI::App& app, GlobalOptions& g);
 void add_complete(CLI::App& app, GlobalOptions& g);  // hidden: for the shell completions
 void add_generate(CLI::App& app, GlobalOptions& g);  // hidden: man page, completions
+void add_forwarder(CLI::App& app, GlobalOptions& g);  // hidden: a lab's port forwarder
 void add_doctor(CLI::App& app, GlobalOptions& g);
 void add_ls(CLI::App& app, GlobalOptions& g);
+void add_snapshot(CLI::App& app, GlobalOptions& g);
 
 void add_all_commands(CLI::App& app, GlobalOptions& g) {
   app.add_option("-f,--file", g.vmfile, "Vmfile to use (default: ./Vmfile or a parent's)");
@@ -43,10 +45,11 @@ void add_all_commands(CLI::App& app, GlobalOptions& g) {
   using Add = void (*)(CLI::App&, GlobalOptions&);
   for (Add add : {add_up, add_status, add_ssh, add_exec, add_provision, add_halt, add_reload,
                   add_destroy, add_ssh_config, add_inventory, add_box, add_validate, add_config,
-                  add_plan, add_kubeconfig, add_ci, add_doctor, add_ls})
+                  add_plan, add_kubeconfig, add_ci, add_doctor, add_ls, add_snapshot})
     add(app, g);
   add_complete(app, g);  // hidden (CLI11 group ""): not in --help, the man page, completions
   add_generate(app, g);
+  add_forwarder(app, g);
 }
 
 }  // namespace vmlab::cli

@@ -79,6 +79,7 @@ std::string ssh_config_text(const fs::path& dir, const std::string& lab_name,
         "  LogLevel ERROR\n",
         h.node, h.host, h.port, h.user, fs::absolute(filenames::lab_key(dir)).string(),
         host_alias(lab_id, h.node), fs::absolute(filenames::known_hosts(dir)).string());
+    for (const auto& n : h.notes) out += "  # " + n + "\n";
   }
   return out;
 }

@@ -38,6 +38,7 @@ struct SshConfigHost {
   std::string host;
   int port = 22;
   std::string user;
+  std::vector<std::string> notes;  // "# ..." lines in its block (its forwarded ports)
 };
 
 // An OpenSSH client config: one Host block per entry with the lab key, the pinned host key

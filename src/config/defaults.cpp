@@ -199,8 +199,17 @@ void resolve_node(const RawNode& rn, const NodeDefaults& d, const StepTypes& typ
                fmt::format("invalid protocol \"{}\"; allowed: tcp, udp", proto_name));
       ok = false;
     }
+    const std::string host_ip = rf.host_ip.value.value_or("127.0.0.1");
+    if (!parse_ipv4(host_ip)) {
+      diag.add(rf.host_ip.pos, rf.key + ".host_ip",
+               fmt::format("invalid host_ip \"{}\"; expected an IPv4 address such as "
+                           "\"127.0.0.1\" or \"0.0.0.0\"",
+                           host_ip));
+      ok = false;
+    }
     if (!ok) continue;
-    proto.forwards.push_back({static_cast<int>(*rf.guest), static_cast<int>(*rf.host), proto_name});
+    proto.forwards.push_back(
+        {static_cast<int>(*rf.guest), static_cast<int>(*rf.host), proto_name, host_ip, rf.pos});
     forwards.push_back(&rf);
   }
   for (const RawStep& rs : rn.provision)

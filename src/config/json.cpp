@@ -36,7 +36,8 @@ json to_json(const Topology& t) {
       addrs.push_back({{"network", a.network}, {"ip", a.ip}, {"prefix", a.prefix}});
     json fwds = json::array();
     for (const Forward& f : n.forwards)
-      fwds.push_back({{"guest", f.guest}, {"host", f.host}, {"protocol", f.protocol}});
+      fwds.push_back(
+          {{"guest", f.guest}, {"host", f.host}, {"protocol", f.protocol}, {"host_ip", f.host_ip}});
     json steps = json::array();
     for (const ProvisionStep& s : n.provision) steps.push_back(step_json(s, t.project_dir));
     nodes.push_back({{"name", n.name},

@@ -35,7 +35,9 @@ struct Address {
 struct Forward {
   int guest = 0;
   int host = 0;
-  std::string protocol = "tcp";  // "tcp" | "udp"
+  std::string protocol = "tcp";       // "tcp" | "udp"
+  std::string host_ip = "127.0.0.1";  // the host address it is bound on (IPv4)
+  SourcePos pos;                      // of the forward's table in the Vmfile
 };
 
 enum class RunPolicy { Once, Always };

@@ -16,7 +16,7 @@ const std::vector<std::string> kDefaultsKeys = {"box", "cpus", "memory", "disk"}
 const std::vector<std::string> kNetworkKeys = {"name", "cidr"};
 const std::vector<std::string> kNodeKeys = {"name", "box",     "cpus",  "memory",   "disk",
                                             "ip",   "forward", "count", "provision"};
-const std::vector<std::string> kForwardKeys = {"guest", "host", "protocol"};
+const std::vector<std::string> kForwardKeys = {"guest", "host", "protocol", "host_ip"};
 std::map<std::string, std::string> read_vars(const toml::table& doc, Diagnostics& diag) {
   std::map<std::string, std::string> vars;
   const toml::node* n = doc.get("vars");
@@ -77,8 +77,8 @@ RawNode read_node(const toml::table& t, const std::string& key, Diagnostics& dia
       const std::string fkey = fmt::format("{}.forward[{}]", key, i);
       TableReader f(*fw->get(i)->as_table(), fkey, diag, vars);
       f.check_keys(kForwardKeys);
-      n.forward.push_back(
-          {f.pos(), fkey, f.integer("guest"), f.integer("host"), f.str("protocol")});
+      n.forward.push_back({f.pos(), fkey, f.integer("guest"), f.integer("host"), f.str("protocol"),
+                           f.str("host_ip")});
     }
   }
   if (const toml::array* pr = r.table_array("provision")) {

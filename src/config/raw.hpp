@@ -34,6 +34,7 @@ struct RawForward {
   std::string key;  // "node[0].forward[1]"
   Val<std::int64_t> guest, host;
   Val<std::string> protocol;
+  Val<std::string> host_ip;
 };
 
 struct RawStep {

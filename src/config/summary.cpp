@@ -18,7 +18,9 @@ std::string summary(const Topology& t) {
     for (const Address& a : n.addresses)
       out += fmt::format("  address {}/{} on {}\n", a.ip, a.prefix, a.network);
     for (const Forward& f : n.forwards)
-      out += fmt::format("  forward host {} -> guest {} ({})\n", f.host, f.guest, f.protocol);
+      out +=
+          fmt::format("  forward host {}{} -> guest {} ({})\n",
+                      f.host_ip == "127.0.0.1" ? "" : f.host_ip + ":", f.host, f.guest, f.protocol);
     for (std::size_t i = 0; i < n.provision.size(); ++i) {
       const ProvisionStep& s = n.provision[i];
       std::string line = fmt::format("  {}. {} ({})", i + 1, s.name, s.type);

@@ -49,6 +49,11 @@ std::optional<std::string> read_text(const fs::path& file) {
 }
 
 bool port_free(int port, const std::string& protocol, std::string* why) {
+  return port_free_on("127.0.0.1", port, protocol, false, why);
+}
+
+bool port_free_on(const std::string& ip, int port, const std::string& protocol, bool reuse_addr,
+                  std::string* why) {
   int fd = ::socket(AF_INET, (protocol == "udp" ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     if (why) *why = std::strerror(errno);
@@ -57,8 +62,15 @@ bool port_free(int port, const std::string& protocol, std::string* why) {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  // No SO_REUSEADDR: a listener (or a TIME_WAIT the hypervisor would also trip on) says taken.
+  if (::inet_pton(AF_INET, ip.c_str(), &a.sin_addr) != 1) {
+    if (why) *why = "not an IPv4 address: " + ip;
+    ::close(fd);
+    return false;
+  }
+  // Without reuse_addr, no SO_REUSEADDR: a listener (or a TIME_WAIT the hypervisor would also
+  // trip on) says taken.
+  int one = 1;
+  if (reuse_addr) ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   if (!ok && why) *why = std::strerror(errno);
   ::close(fd);

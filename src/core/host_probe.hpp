@@ -28,6 +28,10 @@ std::optional<std::string> read_text(const std::filesystem::path& file);
 // True when `port` can be bound on 127.0.0.1 now (protocol "tcp" or "udp"); the socket is
 // closed again at once. `why` gets strerror when it cannot.
 bool port_free(int port, const std::string& protocol, std::string* why = nullptr);
+// The same on IPv4 address `ip` ("0.0.0.0": any); with `reuse_addr` (SO_REUSEADDR, as a
+// server binds), connections in TIME_WAIT do not count as taken.
+bool port_free_on(const std::string& ip, int port, const std::string& protocol, bool reuse_addr,
+                  std::string* why = nullptr);
 
 struct Memory {
   std::uint64_t available_mib = 0;  // MemAvailable

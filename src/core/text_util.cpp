@@ -1,5 +1,6 @@
 #include "core/text_util.hpp"
 
+#include <ctime>
 #include <deque>
 #include <fstream>
 
@@ -45,6 +46,15 @@ std::string xml_escape(std::string_view s) {
     }
   }
   return out;
+}
+
+std::string iso8601_utc(long long epoch_seconds) {
+  std::time_t t = static_cast<std::time_t>(epoch_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace vmlab::util

@@ -21,6 +21,9 @@ inline std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 146959810393466
   return h;
 }
 
+// Seconds since the epoch as ISO 8601 UTC ("2026-12-01T18:00:00Z").
+std::string iso8601_utc(long long epoch_seconds);
+
 // The last `lines` lines of a text file, each ending in '\n' ("" if unreadable).
 std::string tail_lines(const std::filesystem::path& file, int lines);
 

@@ -1,5 +1,7 @@
 #include "executor/access.hpp"
 
+#include <fmt/format.h>
+
 #include "boxes/box.hpp"
 #include "communicator/lab_access.hpp"
 
@@ -37,7 +39,11 @@ std::string ssh_config_text(const lab::Lab& lab,
   for (const auto& node : lab.topo.nodes) {
     auto it = endpoints.find(node.name);
     if (it == endpoints.end()) continue;
-    hosts.push_back({node.name, it->second.host, it->second.port, login_user(node)});
+    std::vector<std::string> notes;
+    for (const auto& f : node.forwards)
+      notes.push_back(fmt::format("forwarded: {}:{} -> guest port {}/{}", f.host_ip, f.host,
+                                  f.guest, f.protocol));
+    hosts.push_back({node.name, it->second.host, it->second.port, login_user(node), notes});
   }
   return communicator::ssh_config_text(lab.topo.project_dir, lab.topo.name, lab.lab_id, hosts);
 }

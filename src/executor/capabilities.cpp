@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "executor/forwards.hpp"
 
 namespace vmlab::executor {
 
@@ -13,12 +14,25 @@ void check_capabilities(const config::Topology& topo, const plan::Plan& plan,
         "the {} provider has no private networks; remove the [[network]] entries ({}) or use "
         "another provider (nothing was created)",
         topo.provider, topo.networks.front().name));
-  if (!caps.port_forwards)
-    for (const auto& n : plan.nodes)
-      if (!topo.find_node(n.node)->forwards.empty() && (n.create || n.start))
-        rep.warning(n.node, fmt::format("the {} provider does not forward ports yet; reach the "
-                                        "guest's ports on its lab address instead",
-                                        topo.provider));
+  const bool forwards = caps.port_forwards || caps.guest_reachable;
+  std::vector<std::string> starting;
+  for (const auto& n : plan.nodes) {
+    const config::Node* node = topo.find_node(n.node);
+    if (node->forwards.empty() || !(n.create || n.start)) continue;
+    starting.push_back(n.node);
+    if (!forwards)
+      rep.warning(n.node, fmt::format("the {} provider does not forward ports; reach the "
+                                      "guest's ports on its lab address instead",
+                                      topo.provider));
+    for (const auto& f : node->forwards)
+      if (forwards && f.host_ip != "127.0.0.1" && f.host_ip.rfind("127.", 0) != 0)
+        rep.warning(n.node,
+                    fmt::format("host port {}:{}/{} is bound on a non-loopback address: other "
+                                "machines that reach this host reach guest port {} too",
+                                f.host_ip, f.host, f.protocol, f.guest));
+  }
+  // Before anything is created: a port someone else holds is an error naming them.
+  if (forwards) check_forward_ports(topo, starting);
 }
 
 void require_snapshots(const config::Topology& topo, const providers::Capabilities& caps) {

@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "core/settings.hpp"
 #include "executor/capabilities.hpp"
+#include "executor/forwards.hpp"
 #include "executor/parallel.hpp"
 #include "state/filenames.hpp"
 
@@ -68,7 +69,10 @@ bool halt(lab::Lab& lab, const std::vector<std::string>& nodes, bool force, Repo
     lab.provider->stop(lab.ref(node), force, grace);
     rep.event(node, "stopped", "stopped");
   });
-  if (!report_failures(rep, "halt", failures)) return false;
+  // The stopped nodes' forwards go (the forwarder stops with the last one).
+  bool fwd_ok = todo.empty() || !core_forwards(lab.provider->capabilities()) ||
+                update_forwards(lab, lab.live(false), rep);
+  if (!report_failures(rep, "halt", failures) || !fwd_ok) return false;
   rep.summary(true, {fmt::format("lab {}: {} node(s) stopped", lab.topo.name, todo.size())});
   return true;
 }
@@ -90,10 +94,13 @@ bool destroy(lab::Lab& lab, Reporter& rep, const std::vector<std::string>& nodes
   });
   if (!failures.empty()) return report_failures(rep, "destroy", failures);
   if (!nodes.empty()) {
+    if (core_forwards(lab.provider->capabilities()) && !update_forwards(lab, lab.live(false), rep))
+      return false;
     rep.summary(true, {fmt::format("{} of lab {} destroyed (the rest of the lab is kept)",
                                    fmt::join(nodes, ", "), lab.topo.name)});
     return true;
   }
+  stop_forwarder(lab.topo.project_dir);  // before its pid file goes with the record
   rep.lab("removing lab networks");
   lab.provider->destroy_lab(lab.lab_id);
   // The record goes last, so an interrupted destroy can be re-run with the same lab id.

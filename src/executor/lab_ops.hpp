@@ -39,6 +39,10 @@ struct UpOptions {
 // across nodes. At most VMLAB_PARALLEL machine operations and as many steps run at once.
 bool up(lab::Lab& lab, const UpOptions& opts, Reporter& rep,
         const ConnectFn& connect = ssh_connector());
+// Brings the lab's port forwarder (executor/forwards.hpp) in line with the running machines
+// in `live`, when the core forwards this provider's ports; reports a failure (false).
+bool update_forwards(lab::Lab& lab, const std::map<std::string, providers::MachineInfo>& live,
+                     Reporter& rep);
 // ACPI shutdown (forced after $VMLAB_HALT_TIMEOUT s, default 60; at once with force), at
 // most VMLAB_PARALLEL machines at once.
 bool halt(lab::Lab& lab, const std::vector<std::string>& nodes, bool force, Reporter& rep);

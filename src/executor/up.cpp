@@ -23,6 +23,7 @@
 #include "executor/cancel.hpp"
 #include "executor/capabilities.hpp"
 #include "executor/dag.hpp"
+#include "executor/forwards.hpp"
 #include "executor/lab_ops.hpp"
 #include "executor/parallel.hpp"
 #include "executor/phases.hpp"
@@ -390,6 +391,26 @@ class UpRun {
 
 }  // namespace
 
+bool update_forwards(lab::Lab& lab, const std::map<std::string, providers::MachineInfo>& live,
+                     Reporter& rep) {
+  if (!core_forwards(lab.provider->capabilities())) return true;
+  const auto rules = forward_rules(lab.topo, live);
+  try {
+    if (sync_forwarder(lab.topo.project_dir, lab.lab_id, rules))
+      for (const auto& r : rules)
+        rep.event(r.node, "forward",
+                  fmt::format("forwarding {}:{}/{} to guest port {}", r.bind_ip, r.bind_port,
+                              r.protocol, r.target_port),
+                  {{"host", fmt::format("{}:{}", r.bind_ip, r.bind_port)},
+                   {"guest", std::to_string(r.target_port)},
+                   {"protocol", r.protocol}});
+  } catch (const Error& e) {
+    rep.summary(false, {e.what()});
+    return false;
+  }
+  return true;
+}
+
 bool up(lab::Lab& lab, const UpOptions& opts, Reporter& rep, const ConnectFn& connect) {
   plan::check_selection(lab.topo, opts.nodes);
   install_cancel_handlers();
@@ -399,11 +420,14 @@ bool up(lab::Lab& lab, const UpOptions& opts, Reporter& rep, const ConnectFn& co
     r.provider = lab.topo.provider;
   });
   std::map<std::string, providers::MachineState> states;
-  for (const auto& [n, info] : lab.live(true)) states[n] = info.state;
+  const auto live = lab.live(true);
+  for (const auto& [n, info] : live) states[n] = info.state;
   auto p = plan::make_plan(lab.topo, opts.nodes, states, lab.store->get(), opts.provision_all);
   if (!opts.provision)
     for (auto& n : p.nodes) n.steps.clear();
   if (p.nothing_to_do()) {
+    // A forwarder that died (or a vmlab killed before it started one) is brought back.
+    if (!update_forwards(lab, live, rep)) return false;
     rep.summary(true, {fmt::format("lab {} is up: nothing to do", lab.topo.name)});
     return true;
   }
@@ -417,7 +441,9 @@ bool up(lab::Lab& lab, const UpOptions& opts, Reporter& rep, const ConnectFn& co
   UpRun run(lab, p, opts, rep, connect);
   bool ok = run.run();
   if (cancelled()) throw Interrupted();
-  return ok;
+  // The forwards of every running node (also of nodes whose steps failed: they are up).
+  if (!core_forwards(lab.provider->capabilities())) return ok;
+  return update_forwards(lab, lab.live(false), rep) && ok;
 }
 
 }  // namespace vmlab::executor

@@ -2,10 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "executor/access.hpp"
+#include "executor/forwards.hpp"
 #include "state/filenames.hpp"
 #include "state/state.hpp"
 
@@ -36,9 +38,20 @@ std::string group_name(const std::string& tmpl) {
 
 }  // namespace
 
+std::string NodeStatus::forwards_text() const {
+  std::string s;
+  for (const auto& f : forwards)
+    s += fmt::format("{}{}:{}->{}/{}{}", s.empty() ? "" : ",", f.host_ip, f.host, f.guest,
+                     f.protocol, f.active ? "" : "(inactive)");
+  return s.empty() ? "-" : s;
+}
+
 std::vector<NodeStatus> node_status(lab::Lab& lab) {
   auto live = lab.live(false);
   auto rec = lab.store->get();
+  const auto caps = lab.provider->capabilities();
+  const auto served =
+      core_forwards(caps) ? served_forwards(lab.topo.project_dir) : std::vector<ForwardRule>{};
   std::vector<NodeStatus> out;
   for (const auto& node : lab.topo.nodes) {
     auto it = live.find(node.name);
@@ -58,19 +71,39 @@ std::vector<NodeStatus> node_status(lab::Lab& lab) {
     } else if (st != providers::MachineState::NotCreated) {
       prov = node.provision.empty() ? "none" : fmt::format("0/{} steps", node.provision.size());
     }
-    out.push_back({node.name, st, providers::to_string(st), addresses(node), ssh, prov});
+    NodeStatus ns{node.name, st, providers::to_string(st), addresses(node), ssh, prov, {}};
+    for (const auto& f : node.forwards) {
+      bool active = st == providers::MachineState::Running;
+      if (core_forwards(caps))
+        active = std::any_of(served.begin(), served.end(), [&](const ForwardRule& r) {
+          return r.node == node.name && r.bind_port == f.host && r.protocol == f.protocol;
+        });
+      else if (!caps.port_forwards)
+        active = false;
+      ns.forwards.push_back({f.host_ip, f.host, f.guest, f.protocol, active});
+    }
+    out.push_back(std::move(ns));
   }
   return out;
 }
 
 nlohmann::json status_json(lab::Lab& lab, const std::vector<NodeStatus>& nodes) {
   nlohmann::json arr = nlohmann::json::array();
-  for (const auto& n : nodes)
+  for (const auto& n : nodes) {
+    nlohmann::json fwds = nlohmann::json::array();
+    for (const auto& f : n.forwards)
+      fwds.push_back({{"host_ip", f.host_ip},
+                      {"host", f.host},
+                      {"guest", f.guest},
+                      {"protocol", f.protocol},
+                      {"active", f.active}});
     arr.push_back({{"name", n.name},
                    {"state", n.state},
                    {"addresses", n.addresses},
                    {"ssh", n.ssh},
-                   {"provisioning", n.provisioning}});
+                   {"provisioning", n.provisioning},
+                   {"forwards", fwds}});
+  }
   return {{"lab", lab.topo.name},
           {"lab_id", lab.lab_id},
           {"provider", lab.topo.provider},

@@ -19,6 +19,15 @@ struct NodeStatus {
   std::string addresses;     // lab addresses, comma-separated, "-" if none
   std::string ssh;           // host:port, "-" if none
   std::string provisioning;  // "provisioned", "k/n steps", "none", "-"
+  struct Port {
+    std::string host_ip;
+    int host = 0, guest = 0;
+    std::string protocol;
+    bool active = false;  // bound now (the node runs and its forward is served)
+  };
+  std::vector<Port> forwards;  // the node's `forward` entries
+  // "127.0.0.1:8080->80/tcp,..." ("(inactive)" after those not bound now), "-" if none.
+  std::string forwards_text() const;
 };
 
 // One provider->list() (lab.live(false)) and the record; Vmfile order.

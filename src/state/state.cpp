@@ -1,4 +1,3 @@
-#include "core/text_util.hpp"
 #include "state/state.hpp"
 
 #include <fcntl.h>
@@ -6,14 +5,15 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/text_util.hpp"
 #include "state/filenames.hpp"
 
 namespace vmlab::state {
@@ -59,6 +59,18 @@ LabRecord from_json(const json& j) {
 
 }  // namespace
 
+std::string record_text(const LabRecord& r) {
+  return to_json(r).dump(2) + "\n";
+}
+
+LabRecord record_from_text(const std::string& text, const std::string& where) {
+  try {
+    return from_json(json::parse(text));
+  } catch (const json::exception& e) {
+    throw Error("cannot read {}: {}", where, e.what());
+  }
+}
+
 Store::Store(fs::path project_dir) : project_(std::move(project_dir)) {}
 
 void Store::load() {
@@ -83,7 +95,7 @@ void Store::save() {
 }
 
 void Store::save_locked() {
-  write_file_atomic(filenames::state_file(project_), to_json(rec_).dump(2) + "\n");
+  write_file_atomic(filenames::state_file(project_), record_text(rec_));
 }
 
 LabRecord Store::get() const {
@@ -125,12 +137,7 @@ void write_file_atomic(const fs::path& path, const std::string& content, unsigne
 }
 
 std::string now_iso8601() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return util::iso8601_utc(std::time(nullptr));
 }
 
 }  // namespace vmlab::state

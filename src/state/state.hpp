@@ -60,6 +60,11 @@ class Store {
   LabRecord rec_;
 };
 
+// The record as state.json holds it, and back (a snapshot keeps the record of its moment).
+// record_from_text throws vmlab::Error naming `where` when the text is not a record.
+std::string record_text(const LabRecord& r);
+LabRecord record_from_text(const std::string& text, const std::string& where);
+
 // "<name>-<first 6 hex of FNV-1a(absolute project dir)>": stable for a project directory.
 std::string make_lab_id(const std::string& lab_name, const std::filesystem::path& project_dir);
 

@@ -158,7 +158,27 @@ TEST_CASE("a lab's lifecycle: prepare, create (idempotent), start, list, stop, d
   CHECK(one.ssh->host == machines[0].ssh->host);
   CHECK(p->info({lab, "n7"}).state == MachineState::NotCreated);
   CHECK_THROWS_AS(p->info({lab, "n1", "qemu+ssh://elsewhere/system"}), ProviderError);
-  CHECK_THROWS_AS(p->snapshot_save({lab, "n1"}, "s"), ProviderError);  // not supported
+  // Snapshots (the test driver keeps them in memory): pause, save, resume, a second save of
+  // the name refused, list, restore, delete (idempotent); a paused machine's start resumes it.
+  REQUIRE(p->capabilities().snapshots);
+  p->pause({lab, "n1"});
+  CHECK(p->info({lab, "n1"}).state == MachineState::Paused);
+  p->snapshot_save({lab, "n1"}, "s1");
+  CHECK_THROWS_AS(p->snapshot_save({lab, "n1"}, "s1"), ProviderError);
+  p->start({lab, "n1"});  // resumes
+  CHECK(p->info({lab, "n1"}).state == MachineState::Running);
+  auto snaps = p->snapshot_list({lab, "n1"});
+  REQUIRE(snaps.size() == 1);
+  CHECK(snaps[0].name == "s1");
+  CHECK(snaps[0].created.size() == 20);  // ISO 8601 UTC
+  p->snapshot_restore({lab, "n1"}, "s1");
+  CHECK(p->info({lab, "n1"}).state == MachineState::Paused);  // as it was taken
+  p->resume({lab, "n1"});
+  CHECK(p->info({lab, "n1"}).state == MachineState::Running);
+  CHECK_THROWS_AS(p->snapshot_restore({lab, "n1"}, "nope"), ProviderError);
+  p->snapshot_delete({lab, "n1"}, "s1");
+  p->snapshot_delete({lab, "n1"}, "s1");
+  CHECK(p->snapshot_list({lab, "n1"}).empty());
   machines = p->list(lab);
   for (auto& m : machines)
     CHECK(m.state == (m.name == "n1" ? MachineState::Running : MachineState::Stopped));

@@ -137,6 +137,29 @@ TEST_CASE(
   env.dir.write("data/virtualbox/labs/" + lab + "/console/n1.log", "a\nb\nc\nd\n");
   CHECK(p->console_tail({lab, "n1"}, 2) == "c\nd\n");
 
+  // Snapshots (the simulator's, written from the manual): a running machine's is online;
+  // restore needs it off and leaves it saved, resume() starts it from there.
+  REQUIRE(p->capabilities().snapshots);
+  const std::string n4 = "vmlab-" + lab + "-n4";
+  p->pause({lab, "n4"});
+  CHECK(test::by_name(p->list(lab))["n4"].state == MachineState::Paused);
+  p->snapshot_save({lab, "n4"}, "s1");
+  CHECK_THROWS_AS(p->snapshot_save({lab, "n4"}, "s1"), ProviderError);  // taken
+  CHECK(count_calls(env.call_log(), "snapshot " + n4 + " take s1 --live") == 1);
+  p->resume({lab, "n4"});
+  CHECK(test::by_name(p->list(lab))["n4"].state == MachineState::Running);
+  REQUIRE(p->snapshot_list({lab, "n4"}).size() == 1);
+  CHECK(p->snapshot_list({lab, "n4"})[0].name == "s1");
+  p->snapshot_restore({lab, "n4"}, "s1");
+  CHECK(count_calls(env.call_log(), "controlvm " + n4 + " poweroff") == 1);
+  CHECK(test::by_name(p->list(lab))["n4"].state == MachineState::Stopped);  // saved
+  p->resume({lab, "n4"});                                                   // from the saved state
+  CHECK(test::by_name(p->list(lab))["n4"].state == MachineState::Running);
+  CHECK_THROWS_AS(p->snapshot_restore({lab, "n4"}, "nope"), ProviderError);
+  p->snapshot_delete({lab, "n4"}, "s1");
+  p->snapshot_delete({lab, "n4"}, "s1");  // idempotent
+  CHECK(p->snapshot_list({lab, "n4"}).empty());
+
   // Stop via ACPI: the simulator powers off after about 1 s.
   auto t0 = std::chrono::steady_clock::now();
   p->stop({lab, "n1"}, false, std::chrono::seconds(20));
