@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <utility>  // before asio: its awaitable.hpp uses std::exchange
 
 #include <array>
 #include <boost/asio/co_spawn.hpp>
@@ -32,7 +33,6 @@
 #include <set>
 #include <sstream>
 #include <thread>
-#include <utility>  // before asio: its awaitable.hpp uses std::exchange
 
 #include "config/ip.hpp"
 #include "core/error.hpp"
