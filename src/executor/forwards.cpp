@@ -1,5 +1,9 @@
 #include "executor/forwards.hpp"
 
+// clang-format off
+#include <utility>  // before Boost.Asio: its awaitable.hpp uses std::exchange
+// clang-format on
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -10,7 +14,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <utility>  // before asio: its awaitable.hpp uses std::exchange
 
 #include <array>
 #include <boost/asio/co_spawn.hpp>
