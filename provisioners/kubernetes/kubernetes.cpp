@@ -329,37 +329,63 @@ class Run {
   }
 
   // A new bootstrap token and the join command from the plane (and the Node object of an
-  // earlier machine of this name removed). The plane's API server can be slow to answer under
-  // TCG on a loaded host ("TLS handshake timeout", seen with three nodes installing packages
-  // at once): each call is bounded in the guest and tried again, a new session each time.
+  // earlier machine of this name removed). Under TCG on a loaded host the plane's API server
+  // can stop answering for minutes ("TLS handshake timeout", then "connection refused" while
+  // the kubelet restarts it: seen with two workers preparing at once). So: wait until its
+  // /readyz answers ok, then ask; every call bounded in the guest, a new session each time,
+  // until a deadline (not a count). Failing, the error carries the API server's last log lines.
   JoinCommand fresh_join_command(const Plane& plane) {
-    constexpr int kTries = 5;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(20);
+    const std::string ready_cmd = fmt::format(
+        "timeout 40 kubectl --kubeconfig {} --request-timeout=30s get --raw=/readyz 2>&1",
+        kAdminConf);
+    std::string why;
+    auto last_say = std::chrono::steady_clock::now() - std::chrono::minutes(5);
     for (int attempt = 1;; ++attempt) {
-      std::string why;
       try {
         auto cp = ctx_.peer(plane.node->name, plane.step->name);
-        capture(*cp, fmt::format("timeout 90 kubectl --kubeconfig {} --request-timeout=60s "
-                                 "delete node {} --ignore-not-found --wait=false",
-                                 kAdminConf, communicator::shell_quote(ctx_.node.name)));
-        auto [st, out] =
-            capture(*cp, "timeout 90 kubeadm token create --ttl 15m --print-join-command", true);
-        JoinCommand jc = parse_join_command(out);
-        if (st == 0 && !jc.token.empty() && !jc.ca_hash.empty() && !jc.endpoint.empty()) {
-          ctx_.publish("join_token", jc.token, true);  // masked in every output from now on
-          return jc;
+        auto [rst, rout] = capture(*cp, ready_cmd, false, std::chrono::seconds(60));
+        if (rst == 0 && rout.rfind("ok", 0) == 0) {
+          capture(*cp, fmt::format("timeout 90 kubectl --kubeconfig {} --request-timeout=60s "
+                                   "delete node {} --ignore-not-found --wait=false",
+                                   kAdminConf, communicator::shell_quote(ctx_.node.name)));
+          auto [st, out] =
+              capture(*cp, "timeout 90 kubeadm token create --ttl 15m --print-join-command", true);
+          JoinCommand jc = parse_join_command(out);
+          if (st == 0 && !jc.token.empty() && !jc.ca_hash.empty() && !jc.endpoint.empty()) {
+            ctx_.publish("join_token", jc.token, true);  // masked in every output from now on
+            return jc;
+          }
+          why = fmt::format("`kubeadm token create` exit status {}", st);
+        } else {
+          std::string first = rout.substr(0, rout.find('\n'));
+          why = fmt::format("its /readyz: {}", first.empty() ? fmt::format("exit {}", rst) : first);
         }
-        why = fmt::format("`kubeadm token create` exit status {}", st);
       } catch (const SshError& e) {
         why = e.what();
       }
-      if (attempt >= kTries)
-        throw Error("{}: could not get a join command from {} in {} attempts (last: {})",
-                    step_title(ctx_), plane.node->name, kTries, why);
-      say(
-          fmt::format("{}'s API server did not give a join command ({}); again in 20 s "
-                      "(attempt {} of {})",
-                      plane.node->name, why.substr(0, 160), attempt, kTries));
-      std::this_thread::sleep_for(std::chrono::seconds(20));
+      if (std::chrono::steady_clock::now() >= deadline) {
+        std::string tail;
+        try {
+          auto cp = ctx_.peer(plane.node->name, plane.step->name);
+          tail = capture(*cp,
+                         "id=$(docker ps -aq --filter name=k8s_kube-apiserver 2>/dev/null | "
+                         "head -n1); [ -n \"$id\" ] && docker logs --tail 12 \"$id\" 2>&1",
+                         false, std::chrono::seconds(60))
+                     .second;
+        } catch (const std::exception&) {
+        }
+        throw Error("{}: {}'s API server gave no join command within 20 min (after {} "
+                    "attempts; last: {}){}",
+                    step_title(ctx_), plane.node->name, attempt, why.substr(0, 200),
+                    tail.empty() ? "" : "; its last log lines:\n" + tail);
+      }
+      if (std::chrono::steady_clock::now() - last_say >= std::chrono::minutes(1)) {
+        say(fmt::format("waiting for {}'s API server to answer ({}); trying again every 15 s",
+                        plane.node->name, why.substr(0, 160)));
+        last_say = std::chrono::steady_clock::now();
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(15));
     }
   }
 

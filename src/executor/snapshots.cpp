@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -12,7 +13,10 @@
 
 #include "core/error.hpp"
 #include "core/host_probe.hpp"
+#include "core/settings.hpp"
+#include "executor/access.hpp"
 #include "executor/capabilities.hpp"
+#include "executor/connect.hpp"
 #include "executor/lab_ops.hpp"
 #include "executor/parallel.hpp"
 #include "state/filenames.hpp"
@@ -255,7 +259,25 @@ bool restore_snapshot(lab::Lab& lab, const std::string& name, Reporter& rep) {
     }
   });
   if (failed(rep, "snapshot restore", f)) return false;
-  if (!update_forwards(lab, lab.live(true), rep)) return false;
+  // Back when they answer SSH again (with the pinned host key: the same disks, the same keys).
+  auto now_live = lab.live(true);
+  std::vector<std::string> up;
+  for (const auto& n : nodes)
+    if (meta->nodes[n] == "running") up.push_back(n);
+  const auto wait = settings::seconds("VMLAB_CONNECT_TIMEOUT");
+  f = parallel_for(up, par, [&](const std::string& n) {
+    const config::Node* node = lab.topo.find_node(n);
+    auto it = now_live.find(n);
+    if (!node || it == now_live.end() || !it->second.ssh) return;  // not in today's Vmfile
+    const auto t0 = std::chrono::steady_clock::now();
+    ssh_connector()(ssh_target(lab, *node, *it->second.ssh), t0 + wait, [] {});
+    rep.event(n, "ready",
+              fmt::format("answers SSH ({:.1f} s after the restore)",
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+                              .count()));
+  });
+  if (failed(rep, "snapshot restore (SSH after it)", f)) return false;
+  if (!update_forwards(lab, now_live, rep)) return false;
   rep.summary(true, {fmt::format("lab {}: restored snapshot {} of {} ({} node(s))", lab.topo.name,
                                  name, meta->created, nodes.size())});
   return true;

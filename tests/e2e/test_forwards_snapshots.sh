@@ -47,7 +47,7 @@ forward = [{ guest = 22, host = $PORT1 }]   # node1: PORT1, node2: PORT1 + 1
   [[node.provision]]
   name = "mark"
   type = "shell"
-  inline = "echo provisioned > /root/provisioned"
+  inline = "echo provisioned"
 EOF
 }
 PORT2=$((PORT1 + 1))
@@ -62,7 +62,7 @@ e2e_log "lab id $LAB_ID, network $NET.0/24, forwards 127.0.0.1:$PORT1 and :$PORT
 # ssh NODE through 127.0.0.1:PORT with the lab's key and pinned host key (its ssh-config,
 # HostName and Port overridden: the forward, not the guest's address).
 ssh_fwd() {  # NODE PORT CMD
-  in_ns ssh -F "$P/.vmlab/ssh_config" -o BatchMode=yes -o ConnectTimeout=20 \
+  in_ns ssh -F "$E2E_TMP/ssh_config" -o BatchMode=yes -o ConnectTimeout=20 \
     -o HostName=127.0.0.1 -o Port="$2" "$1" "$3"
 }
 port_closed() {  # PORT: nothing accepts on 127.0.0.1:PORT
@@ -73,7 +73,7 @@ e2e_log "1. vmup: forwards bound on 127.0.0.1, the real ssh client through them"
 vm up > "$E2E_TMP/up1.log" 2>&1 || { cat "$E2E_TMP/up1.log"; e2e_fail "vmup failed"; }
 cat "$E2E_TMP/up1.log"
 assert_contains "$(cat "$E2E_TMP/up1.log")" "forwarding 127.0.0.1:$PORT1/tcp to guest port 22"
-vm ssh-config > /dev/null
+vm ssh-config > "$E2E_TMP/ssh_config"
 assert_eq node1 "$(ssh_fwd node1 "$PORT1" hostname)" "ssh through 127.0.0.1:$PORT1"
 assert_eq node2 "$(ssh_fwd node2 "$PORT2" hostname)" "ssh through 127.0.0.1:$PORT2"
 # Bound on loopback only.
@@ -108,7 +108,7 @@ vm halt > /dev/null
 port_closed "$PORT1" || e2e_fail "port $PORT1 still open after vmhalt"
 kill -0 "$FWD_PID" 2>/dev/null && e2e_fail "the relay outlived vmhalt"
 vm up > "$E2E_TMP/up3.log" 2>&1 || { cat "$E2E_TMP/up3.log"; e2e_fail "second vmup failed"; }
-vm ssh-config > /dev/null
+vm ssh-config > "$E2E_TMP/ssh_config"
 assert_eq node1 "$(ssh_fwd node1 "$PORT1" hostname)" "ssh through 127.0.0.1:$PORT1 after halt/up"
 # A relay killed behind vmlab's back comes back with the next (no-op) vmup.
 kill "$(cat .vmlab/forwarder.pid)"
@@ -117,29 +117,42 @@ port_closed "$PORT1" || e2e_fail "port $PORT1 open with the relay killed"
 assert_contains "$(vm up 2>&1)" "nothing to do"
 assert_eq node2 "$(ssh_fwd node2 "$PORT2" hostname)" "ssh through the restarted relay"
 
-e2e_log "4. snapshot of the running lab; a file on every node; restore: gone everywhere"
+# The tiny box runs from its initramfs (files under / live in RAM); what persists is its disk:
+# a marker in one sector of /dev/vda (the node's qcow2 overlay) stands for the disk's content.
+disk_mark() {  # NODE TEXT: writes TEXT into sector 4096 of the node's disk
+  vm ssh "$1" -c "printf '%s\n' '$2' | dd of=/dev/vda bs=512 seek=4096 count=1 conv=sync,notrunc 2>/dev/null; sync"
+}
+disk_read() { vm ssh "$1" -c 'dd if=/dev/vda bs=512 skip=4096 count=1 2>/dev/null | head -n1'; }
+
+e2e_log "4. snapshot of the running lab; a file and a disk write on every node; restore: both undone"
+for n in node1 node2; do disk_mark $n "before-s1-$n"; done
 T0=$(date +%s.%N)
 vm snapshot save s1 > "$E2E_TMP/snap1.log" 2>&1 || { cat "$E2E_TMP/snap1.log"; e2e_fail "snapshot save failed"; }
 e2e_log "snapshot save of 2 running nodes: $(awk -v a="$(date +%s.%N)" -v b="$T0" 'BEGIN{printf "%.1f", a-b}') s"
-for n in node1 node2; do vm ssh $n -c 'echo after > /root/after-snapshot; sync'; done
+for n in node1 node2; do
+  vm ssh $n -c 'echo after > /root/after-snapshot'
+  disk_mark $n "after-s1-$n"
+done
 assert_eq after "$(vm ssh node2 -c 'cat /root/after-snapshot')" "file written after the snapshot"
+assert_eq after-s1-node2 "$(disk_read node2)" "disk written after the snapshot"
 T0=$(date +%s.%N)
 vm snapshot restore s1 > "$E2E_TMP/restore1.log" 2>&1 || { cat "$E2E_TMP/restore1.log"; e2e_fail "snapshot restore failed"; }
-e2e_log "snapshot restore of 2 nodes: $(awk -v a="$(date +%s.%N)" -v b="$T0" 'BEGIN{printf "%.1f", a-b}') s"
+e2e_log "snapshot restore of 2 nodes (until both answer SSH): $(awk -v a="$(date +%s.%N)" -v b="$T0" 'BEGIN{printf "%.1f", a-b}') s"
 cat "$E2E_TMP/restore1.log"
 for n in node1 node2; do
-  assert_eq gone "$(vm ssh $n -c 'test -e /root/after-snapshot && echo there || echo gone')" "$n after restore"
-  assert_eq provisioned "$(vm ssh $n -c 'cat /root/provisioned')" "$n's provisioning after restore"
+  assert_eq gone "$(vm ssh $n -c 'test -e /root/after-snapshot && echo there || echo gone')" "$n's file after restore"
+  assert_eq "before-s1-$n" "$(disk_read $n)" "$n's disk after restore"
 done
 assert_contains "$(vm up 2>&1)" "nothing to do"
 assert_contains "$(vm snapshot list)" "s1"
 assert_eq node1 "$(ssh_fwd node1 "$PORT1" hostname)" "the forward after a restore"
 
 e2e_log "5. a snapshot of the halted lab; restore under a changed Vmfile warns what differs"
+for n in node1 node2; do disk_mark $n "before-s2-$n"; done
 vm halt > /dev/null
 vm snapshot save s2 > /dev/null
 vm up > /dev/null
-vm ssh node1 -c 'echo x > /root/after-s2; sync'
+for n in node1 node2; do disk_mark $n "after-s2-$n"; done
 write_vmfile 288MiB
 vm snapshot restore s2 > "$E2E_TMP/restore2.log" 2>&1 || { cat "$E2E_TMP/restore2.log"; e2e_fail "restore of the halted snapshot failed"; }
 cat "$E2E_TMP/restore2.log"
@@ -151,7 +164,9 @@ write_vmfile 256MiB
   || e2e_fail "a halted snapshot restored to running machines"
 port_closed "$PORT1" || e2e_fail "forwards open for stopped nodes"
 vm up > /dev/null
-assert_eq gone "$(vm ssh node1 -c 'test -e /root/after-s2 && echo there || echo gone')" "node1 after restoring the halted snapshot"
+for n in node1 node2; do
+  assert_eq "before-s2-$n" "$(disk_read $n)" "$n's disk after restoring the halted snapshot"
+done
 vm snapshot delete s1 > /dev/null
 vm snapshot delete s2 > /dev/null
 assert_contains "$(vm snapshot list)" "no snapshots"
