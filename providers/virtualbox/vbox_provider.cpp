@@ -199,7 +199,7 @@ void VBoxProvider::build_clone(const providers::MachineSpec& spec, const std::st
     cfg.nat_rules.push_back({"ssh", "tcp", "127.0.0.1", port, "", 22});
     for (const auto& f : node.forwards)
       cfg.nat_rules.push_back(
-          {fmt::format("{}-{}", f.protocol, f.host), f.protocol, "127.0.0.1", f.host, "", f.guest});
+          {fmt::format("{}-{}", f.protocol, f.host), f.protocol, f.host_ip, f.host, "", f.guest});
     fs::path log = paths::console_log(spec.ref.lab_id, node.name);
     fs::create_directories(log.parent_path());
     cfg.serial_log = log.string();

@@ -120,12 +120,12 @@ std::vector<std::string> vmfile_changes(const std::string& before, const std::st
   while (i < a.size() || j < b.size()) {
     if (i < a.size() && j < b.size() && a[i] == b[j]) {
       ++i, ++j;
-    } else if (j < b.size() && (i == a.size() || l[i][j + 1] >= l[i + 1][j])) {
-      add(fmt::format("+ {} (line {} now)", b[j], j + 1));
-      ++j;
-    } else {
+    } else if (i < a.size() && (j == b.size() || l[i + 1][j] >= l[i][j + 1])) {
       add(fmt::format("- {} (line {} then)", a[i], i + 1));
       ++i;
+    } else {
+      add(fmt::format("+ {} (line {} now)", b[j], j + 1));
+      ++j;
     }
   }
   if (total > out.size()) out.push_back(fmt::format("... ({} more)", total - out.size()));
