@@ -375,10 +375,11 @@ class Run {
                      .second;
         } catch (const std::exception&) {
         }
-        throw Error("{}: {}'s API server gave no join command within 20 min (after {} "
-                    "attempts; last: {}){}",
-                    step_title(ctx_), plane.node->name, attempt, why.substr(0, 200),
-                    tail.empty() ? "" : "; its last log lines:\n" + tail);
+        throw Error(
+            "{}: {}'s API server gave no join command within 20 min (after {} "
+            "attempts; last: {}){}",
+            step_title(ctx_), plane.node->name, attempt, why.substr(0, 200),
+            tail.empty() ? "" : "; its last log lines:\n" + tail);
       }
       if (std::chrono::steady_clock::now() - last_say >= std::chrono::minutes(1)) {
         say(fmt::format("waiting for {}'s API server to answer ({}); trying again every 15 s",

@@ -271,10 +271,10 @@ bool restore_snapshot(lab::Lab& lab, const std::string& name, Reporter& rep) {
     if (!node || it == now_live.end() || !it->second.ssh) return;  // not in today's Vmfile
     const auto t0 = std::chrono::steady_clock::now();
     ssh_connector()(ssh_target(lab, *node, *it->second.ssh), t0 + wait, [] {});
-    rep.event(n, "ready",
-              fmt::format("answers SSH ({:.1f} s after the restore)",
-                          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-                              .count()));
+    rep.event(
+        n, "ready",
+        fmt::format("answers SSH ({:.1f} s after the restore)",
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()));
   });
   if (failed(rep, "snapshot restore (SSH after it)", f)) return false;
   if (!update_forwards(lab, now_live, rep)) return false;

@@ -10,7 +10,8 @@ using vmlab::executor::vmfile_changes;
 
 TEST_CASE("snapshot names") {
   for (const char* ok : {"s1", "before-upgrade", "v1.2_rc", "A"}) CHECK(valid_snapshot_name(ok));
-  for (const char* bad : {"", ".hidden", "-x", "a/b", "a b", "ü"}) CHECK_FALSE(valid_snapshot_name(bad));
+  for (const char* bad : {"", ".hidden", "-x", "a/b", "a b", "ü"})
+    CHECK_FALSE(valid_snapshot_name(bad));
   CHECK_FALSE(valid_snapshot_name(std::string(65, 'a')));
   const std::string d = default_snapshot_name();
   CHECK(d.rfind("snap-", 0) == 0);
