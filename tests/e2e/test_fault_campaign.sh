@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Fault campaign (CTest label `fault`; in the default run with FAULT_TRIALS=5, by hand e.g.
+# FAULT_TRIALS=30 FAULT_SEED=7): a real libvirtd (network namespace), QEMU TCG, the vmlab-tiny
+# box, two nodes each with a `once` step that appends a line to /root/runs and takes 2 s.
+# Each trial kills a vmlab command with SIGKILL at a seeded random moment, then:
+#  - the next `vmup` converges: every node running and provisioned, and each `once` step ran
+#    exactly once, or at most twice when the killed run was inside that very step (its
+#    step-start was printed, its step-done not);
+#  - `vmdestroy -f` leaves no domain, network or volume of the lab (counted in libvirt) and
+#    no .vmlab/state.json.
+# Kinds (round robin): kill -9 of `vmup` (0-20 s in); of `vmhalt` (0-3 s in) then `vmup`; of
+# `vmdestroy -f` (0-3 s in) then `vmdestroy -f` again. Plus: two `vmup` at once in one project
+# (the second waits for the lock, then has nothing to do). A table of the trials at the end.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+TRIALS="${FAULT_TRIALS:-5}"
+SEED="${FAULT_SEED:-$(date +%s)}"
+RANDOM="$SEED"
+e2e_setup vmlab-e2e
+e2e_purge_lab e2efault
+e2e_add_box vmlab-tiny "$E2E_TINY_BOX"
+NET="$(e2e_free_net 90)"
+e2e_log "$TRIALS trials, seed $SEED (FAULT_SEED=$SEED repeats them), network $NET.0/24"
+vm() { in_ns "$VMLAB" "$@"; }
+TABLE=()
+
+new_project() {  # N: a fresh project dir with the two-node Vmfile; prints its path
+  local p="$E2E_TMP/p$1"
+  mkdir -p "$p"
+  cat > "$p/Vmfile" <<EOF
+name = "e2efault"
+
+[defaults]
+box = "vmlab-tiny"
+memory = "192MiB"
+
+[[network]]
+name = "lab"
+cidr = "$NET.0/24"
+
+[[node]]
+name = "n{i}"
+count = 2
+ip = "$NET.11"
+  [[node.provision]]
+  name = "count"
+  type = "shell"
+  inline = "echo run >> /root/runs; sleep 2"
+EOF
+  echo "$p"
+}
+
+# The number of libvirt objects of lab id $1 (domains, networks, volumes).
+leftovers() {
+  local n=0
+  n=$((n + $(in_ns virsh -q -c qemu:///system list --all --name | grep -c "vmlab-$1-" || true)))
+  n=$((n + $(in_ns virsh -q -c qemu:///system net-list --all --name | grep -c "vmlab-$1-" || true)))
+  n=$((n + $(in_ns virsh -q -c qemu:///system vol-list vmlab 2>/dev/null | grep -c "vmlab-$1-" || true)))
+  echo "$n"
+}
+
+# Runs CMD... in the background in the namespace, kills it with SIGKILL after $1 seconds (if it
+# still runs); its output in $2. Prints "killed" or "finished".
+kill_after() {
+  local secs="$1" out="$2"
+  shift 2
+  # A simple command in the background: bash execs ip, which execs vmlab: $! is vmlab itself.
+  ip netns exec "$E2E_NETNS" "$@" > "$out" 2>&1 &
+  local pid=$!
+  sleep "$secs"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    echo killed
+  else
+    wait "$pid" 2>/dev/null || true
+    echo finished
+  fi
+}
+
+# Checks a converged lab in the current project: both nodes running, provisioned, each step
+# run once (twice allowed for a node whose step the killed run was inside: $1 = its JSON log).
+check_converged() {
+  local killed_log="$1" n runs allowed st
+  st="$(vm status --json | python3 -c 'import json,sys; print(" ".join(n["state"]+"/"+n["provisioning"] for n in json.load(sys.stdin)["nodes"]))')"
+  [ "$st" = "running/provisioned running/provisioned" ] || { echo "status: $st"; return 1; }
+  for n in n1 n2; do
+    runs="$(vm ssh $n -c 'cat /root/runs 2>/dev/null | wc -l' | tr -d ' ')"
+    allowed=1
+    if [ -n "$killed_log" ] && python3 - "$killed_log" "$n" <<'EOF'
+import json, sys
+started = done = False
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    if e.get("node") == sys.argv[2] and e.get("event") == "step-start": started = True
+    if e.get("node") == sys.argv[2] and e.get("event") == "step-done": done = True
+sys.exit(0 if started and not done else 1)
+EOF
+    then allowed=2; fi
+    [ "$runs" -ge 1 ] && [ "$runs" -le "$allowed" ] || { echo "$n ran its once step $runs times (allowed 1..$allowed)"; return 1; }
+  done
+}
+
+FAILED=0
+for t in $(seq 1 "$TRIALS"); do
+  P="$(new_project "$t")"
+  cd "$P"
+  LAB_ID="$(vm status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lab_id"])')"
+  e2e_on_exit bash -c "cd '$P' && ip netns exec '$E2E_NETNS' '$VMLAB' destroy -f >/dev/null 2>&1"
+  kind=$(( (t - 1) % 3 ))
+  result=ok
+  killed_log=""
+  case $kind in
+    0)  what="kill -9 vmup"
+        at="$(awk -v r=$RANDOM 'BEGIN{printf "%.1f", r % 200 / 10}')"
+        how="$(kill_after "$at" "$E2E_TMP/t$t-killed.log" "$VMLAB" up --json)"
+        killed_log="$E2E_TMP/t$t-killed.log" ;;
+    1)  what="kill -9 vmhalt"
+        vm up > "$E2E_TMP/t$t-up0.log" 2>&1 || { result="first up failed"; }
+        at="$(awk -v r=$RANDOM 'BEGIN{printf "%.1f", r % 30 / 10}')"
+        how="$(kill_after "$at" "$E2E_TMP/t$t-killed.log" "$VMLAB" halt --json)" ;;
+    2)  what="kill -9 vmdestroy"
+        vm up > "$E2E_TMP/t$t-up0.log" 2>&1 || { result="first up failed"; }
+        at="$(awk -v r=$RANDOM 'BEGIN{printf "%.1f", r % 30 / 10}')"
+        how="$(kill_after "$at" "$E2E_TMP/t$t-killed.log" "$VMLAB" destroy -f --json)" ;;
+  esac
+  if [ "$result" = ok ]; then
+    if ! vm up --json > "$E2E_TMP/t$t-up.log" 2>&1; then
+      result="vmup after the kill failed"
+      tail -n 5 "$E2E_TMP/t$t-up.log"
+    elif ! msg="$(check_converged "$killed_log")"; then
+      result="not converged: $msg"
+    fi
+  fi
+  vm destroy -f > "$E2E_TMP/t$t-destroy.log" 2>&1 || result="$result; destroy failed"
+  left="$(leftovers "$LAB_ID")"
+  [ "$left" = 0 ] || result="$result; $left libvirt object(s) left"
+  [ ! -e .vmlab/state.json ] || result="$result; state.json left"
+  TABLE+=("$(printf '%-3s %-18s %5ss %-8s %-9s %s' "$t" "$what" "$at" "$how" "$left" "$result")")
+  e2e_log "trial $t: $what at ${at}s ($how): $result"
+  [ "$result" = ok ] || FAILED=$((FAILED + 1))
+  cd "$E2E_TMP"
+done
+
+e2e_log "two vmup at once in one project: one waits for the lock, then has nothing to do"
+P="$(new_project both)"
+cd "$P"
+LAB_ID="$(vm status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["lab_id"])')"
+e2e_on_exit bash -c "cd '$P' && ip netns exec '$E2E_NETNS' '$VMLAB' destroy -f >/dev/null 2>&1"
+ip netns exec "$E2E_NETNS" "$VMLAB" up > "$E2E_TMP/both1.log" 2>&1 & A=$!
+sleep 1
+ip netns exec "$E2E_NETNS" "$VMLAB" up > "$E2E_TMP/both2.log" 2>&1 & B=$!
+RA=0; RB=0
+wait $A || RA=$?
+wait $B || RB=$?
+result=ok
+[ "$RA" = 0 ] && [ "$RB" = 0 ] || result="exit codes $RA and $RB"
+grep -q "is working on this lab; waiting" "$E2E_TMP/both2.log" || result="$result; the second did not wait for the lock"
+grep -q "nothing to do" "$E2E_TMP/both2.log" || result="$result; the second had something to do"
+check_converged "" > /dev/null || result="$result; not converged"
+vm destroy -f > /dev/null 2>&1 || result="$result; destroy failed"
+left="$(leftovers "$LAB_ID")"
+[ "$left" = 0 ] || result="$result; $left object(s) left"
+TABLE+=("$(printf '%-3s %-18s %6s %-8s %-9s %s' "-" "two vmup at once" "-" "-" "$left" "$result")")
+[ "$result" = ok ] || FAILED=$((FAILED + 1))
+
+echo
+echo "fault campaign, seed $SEED ($TRIALS trials):"
+printf '%-3s %-18s %6s %-8s %-9s %s\n' "#" "fault" "at" "vmlab" "leftover" "result"
+for row in "${TABLE[@]}"; do echo "$row"; done
+[ "$FAILED" = 0 ] || e2e_fail "$FAILED case(s) failed (seed $SEED)"
+e2e_log "PASS"
