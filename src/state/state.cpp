@@ -94,8 +94,10 @@ void Store::save() {
   save_locked();
 }
 
-void Store::save_locked() {
-  write_file_atomic(filenames::state_file(project_), record_text(rec_));
+void Store::save_locked() { write_locked(rec_); }
+
+void Store::write_locked(const LabRecord& r) const {
+  write_file_atomic(filenames::state_file(project_), record_text(r));
 }
 
 LabRecord Store::get() const {

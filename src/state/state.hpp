@@ -45,16 +45,20 @@ class Store {
 
   // Snapshot copy / in-place update under the store's mutex; update() saves afterwards.
   LabRecord get() const;
+  // A failed write (a full disk) throws and leaves both the file and the record as they were.
   template <typename F>
   void update(F&& f) {
     std::lock_guard lock(mu_);
-    f(rec_);
-    save_locked();
+    LabRecord next = rec_;
+    f(next);
+    write_locked(next);
+    rec_ = std::move(next);
   }
   const std::filesystem::path& project_dir() const { return project_; }
 
  private:
   void save_locked();
+  void write_locked(const LabRecord& r) const;
   std::filesystem::path project_;
   mutable std::mutex mu_;
   LabRecord rec_;
