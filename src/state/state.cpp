@@ -94,7 +94,9 @@ void Store::save() {
   save_locked();
 }
 
-void Store::save_locked() { write_locked(rec_); }
+void Store::save_locked() {
+  write_locked(rec_);
+}
 
 void Store::write_locked(const LabRecord& r) const {
   write_file_atomic(filenames::state_file(project_), record_text(r));

@@ -48,8 +48,8 @@ TEST_CASE(".vmlab on a full file system: a clear error, state.json never truncat
   try {
     store.update([](state::LabRecord& r) {
       for (int i = 0; i < 1000; ++i)
-        r.machines["n1"].steps["step-" + std::to_string(i)] = {"2026-12-01T00:00:00Z",
-                                                                std::string(64, 'd'), {}};
+        r.machines["n1"].steps["step-" + std::to_string(i)] = {
+            "2026-12-01T00:00:00Z", std::string(64, 'd'), {}};
     });
   } catch (const Error& e) {
     threw = true;
