@@ -64,9 +64,15 @@ bool halt(lab::Lab& lab, const std::vector<std::string>& nodes, bool force, Repo
     }
   }
   const auto grace = halt_grace();
+  // Marked first: a halt killed after the ACPI request leaves guests shutting down behind a
+  // "running" domain; the next `up` sees the mark and finishes the halt before starting.
+  lab.store->update([&](state::LabRecord& r) {
+    for (const auto& n : todo) r.machines[n].halting = true;
+  });
   auto failures = parallel_for(todo, default_parallelism(), [&](const std::string& node) {
     rep.event(node, "stopping", force ? "powering off" : "shutting down (ACPI)");
     lab.provider->stop(lab.ref(node), force, grace);
+    lab.store->update([&](state::LabRecord& r) { r.machines[node].halting = false; });
     rep.event(node, "stopped", "stopped");
   });
   // The stopped nodes' forwards go (the forwarder stops with the last one).

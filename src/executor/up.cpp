@@ -391,6 +391,30 @@ class UpRun {
 
 }  // namespace
 
+namespace {
+
+// Machines whose `halt` was cut short (the record's mark): still running, they may be in the
+// middle of an ACPI shutdown that would take them down under this `up`; the halt is finished
+// (ACPI, forced after VMLAB_HALT_TIMEOUT) and the plan then starts them.
+void finish_interrupted_halts(lab::Lab& lab, Reporter& rep) {
+  std::vector<std::string> marked;
+  for (const auto& [n, m] : lab.store->get().machines)
+    if (m.halting) marked.push_back(n);
+  if (marked.empty()) return;
+  auto live = lab.live(false);
+  const auto grace = settings::seconds("VMLAB_HALT_TIMEOUT", 0);
+  parallel_for(marked, default_parallelism(), [&](const std::string& n) {
+    auto it = live.find(n);
+    if (it != live.end() && it->second.state == providers::MachineState::Running) {
+      rep.event(n, "stopping", "an interrupted halt is finished first (ACPI)");
+      lab.provider->stop(lab.ref(n), false, grace);
+    }
+    lab.store->update([&](state::LabRecord& r) { r.machines[n].halting = false; });
+  });
+}
+
+}  // namespace
+
 bool update_forwards(lab::Lab& lab, const std::map<std::string, providers::MachineInfo>& live,
                      Reporter& rep) {
   if (!core_forwards(lab.provider->capabilities())) return true;
@@ -419,6 +443,7 @@ bool up(lab::Lab& lab, const UpOptions& opts, Reporter& rep, const ConnectFn& co
     if (r.lab_id.empty()) r.lab_id = lab.lab_id;
     r.provider = lab.topo.provider;
   });
+  finish_interrupted_halts(lab, rep);
   std::map<std::string, providers::MachineState> states;
   const auto live = lab.live(true);
   for (const auto& [n, info] : live) states[n] = info.state;

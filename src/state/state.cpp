@@ -33,6 +33,7 @@ json to_json(const LabRecord& r) {
     machines[name] = {{"created", m.created},     {"ssh_host", m.ssh_host},
                       {"ssh_port", m.ssh_port},   {"steps", steps},
                       {"provisioned", m.provisioned}};
+    if (m.halting) machines[name]["halting"] = true;
   }
   return {{"version", 1}, {"lab_id", r.lab_id}, {"provider", r.provider}, {"machines", machines}};
 }
@@ -48,6 +49,7 @@ LabRecord from_json(const json& j) {
     mr.ssh_host = m.value("ssh_host", "");
     mr.ssh_port = m.value("ssh_port", 0);
     mr.provisioned = m.value("provisioned", false);
+    mr.halting = m.value("halting", false);
     const json steps = m.value("steps", json::object());
     for (const auto& [s, rec] : steps.items())
       mr.steps[s] = StepRecord{rec.value("finished_at", ""), rec.value("digest", ""),

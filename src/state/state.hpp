@@ -25,6 +25,9 @@ struct MachineRecord {
   int ssh_port = 0;
   std::map<std::string, StepRecord> steps;  // step name -> record (only successful runs)
   bool provisioned = false;                 // every step of the node has run
+  // A `halt` of the machine began and has not finished (it was killed): the guest may still
+  // be shutting down, so the next `up` finishes the halt before it starts the machine.
+  bool halting = false;
 };
 
 struct LabRecord {

@@ -90,7 +90,8 @@ check_converged() {
   st="$(vm status --json | python3 -c 'import json,sys; print(" ".join(n["state"]+"/"+n["provisioning"] for n in json.load(sys.stdin)["nodes"]))')"
   [ "$st" = "running/provisioned running/provisioned" ] || { echo "status: $st"; return 1; }
   for n in n1 n2; do
-    runs="$(vm ssh $n -c 'dd if=/dev/vda bs=512 skip=8192 count=1 2>/dev/null | head -c 16 | tr -dc 0-9')"
+    runs="$(vm ssh $n -c 'dd if=/dev/vda bs=512 skip=8192 count=1 2>/dev/null | head -c 16 | tr -dc 0-9')" \
+      || { echo "vmssh $n failed after the converging vmup"; return 1; }
     runs=$((10#${runs:-0}))
     allowed=1
     if [ -n "$killed_log" ] && python3 - "$killed_log" "$n" <<'EOF'
