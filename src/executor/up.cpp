@@ -23,6 +23,7 @@
 #include "executor/cancel.hpp"
 #include "executor/capabilities.hpp"
 #include "executor/dag.hpp"
+#include "executor/first_login.hpp"
 #include "executor/lab_ops.hpp"
 #include "executor/parallel.hpp"
 #include "executor/phases.hpp"
@@ -277,6 +278,10 @@ class UpRun {
       if (np.create || np.start) {
         boot(np, node, clock);
         clock.enter("boot");  // the wait for SSH is the guest's boot
+        if (np.create)        // a box without seed (Vagrant) is configured at its first login
+          first_boot(
+              lab_, node, [&] { return endpoint(node.name); },
+              Clock::now() + settings::seconds("VMLAB_BOOT_TIMEOUT"), rep_);
         session = connect(node, settings::seconds("VMLAB_BOOT_TIMEOUT"));
         settle_guest(*session, node, clock);
       }

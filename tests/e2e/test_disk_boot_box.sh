@@ -13,11 +13,10 @@ export VMLAB_BOOT_TIMEOUT="${VMLAB_BOOT_TIMEOUT:-900}"  # real cloud-init under 
 e2e_log "building (or reusing) the disk-booting image"
 IMG_DIR="$("$E2E_SOURCE_DIR/boxes/build-disk-image.sh" | tail -n1)" || e2e_fail "boxes/build-disk-image.sh failed"
 e2e_purge_lab e2edisk
-cp "$IMG_DIR/disk.qcow2" "$E2E_TMP/debian-12-genericdisk.qcow2"  # a plain file, as downloaded
-e2e_add_box e2e-disk "$E2E_TMP/debian-12-genericdisk.qcow2"
-LIST="$("$VMLAB" box list)"
-echo "$LIST"
-grep -E '^e2e-disk +vmlab +disk ' <<<"$LIST" >/dev/null || e2e_fail "box list: e2e-disk is not a disk-booting box with user vmlab"
+e2e_add_box e2e-disk "$IMG_DIR/disk.qcow2"  # the bare file, as a cloud image is downloaded
+"$VMLAB" box list
+BOX="$("$VMLAB" box list --json | python3 -c 'import json,sys; b=[x for x in json.load(sys.stdin) if x["name"]=="e2e-disk"][0]; print(b["user"], b["seed"], "kernel" if b["kernel_boot"] else "disk")')"
+assert_eq "vmlab cloud-init disk" "$BOX" "box list: user, seed, boot of e2e-disk"
 
 P="$E2E_TMP/project"
 cd "$P"
