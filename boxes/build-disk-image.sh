@@ -77,16 +77,19 @@ if [ "$VAGRANT" = 1 ]; then
   chown "$VUID:$VGID" "$ROOT/home/vagrant/.ssh/authorized_keys"; chmod 0600 "$ROOT/home/vagrant/.ssh/authorized_keys"
   echo "vagrant ALL=(ALL) NOPASSWD:ALL" >"$ROOT/etc/sudoers.d/vagrant"; chmod 0440 "$ROOT/etc/sudoers.d/vagrant"
   printf '[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\n' >"$ROOT/etc/systemd/network/10-eth0-dhcp.network"
-  # Every machine gets its own host keys at first boot (vmlab pins them on first use).
+  # Every machine gets its own host key at first boot (vmlab pins it on first use): ed25519
+  # only, since `ssh-keygen -A` spends minutes on RSA under TCG on a busy host (sshd was
+  # not up 8 minutes after boot in the first test).
+  echo "HostKey /etc/ssh/ssh_host_ed25519_key" >"$ROOT/etc/ssh/sshd_config.d/10-hostkey.conf"
   cat >"$ROOT/etc/systemd/system/ssh-hostkeys.service" <<'UNIT'
 [Unit]
-Description=Generate this machine's ssh host keys
+Description=Generate this machine's ssh host key
 ConditionPathExists=!/etc/ssh/ssh_host_ed25519_key
 Before=ssh.service
 
 [Service]
 Type=oneshot
-ExecStart=/usr/bin/ssh-keygen -A
+ExecStart=/usr/bin/ssh-keygen -q -t ed25519 -N "" -f /etc/ssh/ssh_host_ed25519_key
 
 [Install]
 WantedBy=multi-user.target ssh.service
