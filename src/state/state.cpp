@@ -1,4 +1,3 @@
-#include "core/text_util.hpp"
 #include "state/state.hpp"
 
 #include <fcntl.h>
@@ -6,14 +5,15 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/text_util.hpp"
 #include "state/filenames.hpp"
 
 namespace vmlab::state {
