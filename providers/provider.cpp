@@ -47,9 +47,7 @@ namespace {
 void Provider::snapshot_save(const MachineRef& m, const std::string&) { no_snapshots(m); }
 void Provider::snapshot_restore(const MachineRef& m, const std::string&) { no_snapshots(m); }
 std::vector<SnapshotInfo> Provider::snapshot_list(const MachineRef& m) { no_snapshots(m); }
-void Provider::snapshot_delete(const MachineRef& m, const std::string&) {
-  no_snapshots(m);
-}
+void Provider::snapshot_delete(const MachineRef& m, const std::string&) { no_snapshots(m); }
 
 void Provider::warn(const std::string& node, const std::string& message) const {
   if (warning_sink_) {

@@ -1,3 +1,4 @@
+#include "core/text_util.hpp"
 #include "state/state.hpp"
 
 #include <fcntl.h>
@@ -5,15 +6,14 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdint>
 #include <cstring>
+#include <cstdint>
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/error.hpp"
-#include "core/text_util.hpp"
 #include "state/filenames.hpp"
 
 namespace vmlab::state {
