@@ -24,14 +24,6 @@ namespace vmlab::executor {
 namespace fs = std::filesystem;
 
 const char* const kFirstLoginScript = R"SH(set -eu
-home="$(getent passwd "$VMLAB_USER" | cut -d: -f6)"
-[ -n "$home" ] || { echo "no user $VMLAB_USER" >&2; exit 1; }
-group="$(id -gn "$VMLAB_USER")"
-install -d -m 0700 -o "$VMLAB_USER" -g "$group" "$home/.ssh"
-printf '%s\n' "$VMLAB_KEY" > "$home/.ssh/authorized_keys.vmlab"
-chown "$VMLAB_USER:$group" "$home/.ssh/authorized_keys.vmlab"
-chmod 0600 "$home/.ssh/authorized_keys.vmlab"
-mv -f "$home/.ssh/authorized_keys.vmlab" "$home/.ssh/authorized_keys"
 printf '%s\n' "$VMLAB_HOSTNAME" > /etc/hostname
 hostname "$VMLAB_HOSTNAME" 2>/dev/null || printf '%s' "$VMLAB_HOSTNAME" > /proc/sys/kernel/hostname
 printf '%s' "$VMLAB_HOSTS" > /etc/hosts
@@ -56,6 +48,15 @@ printf '%s\n' "$VMLAB_ADDRS" | while read -r mac addr; do
   echo "vmlab: $dev ($mac): $addr"
 done
 [ -z "$networkd" ] || networkctl reload 2>/dev/null || true
+# The lab key replaces the insecure one last: a setup that failed before can be run again.
+home="$(getent passwd "$VMLAB_USER" | cut -d: -f6)"
+[ -n "$home" ] || { echo "no user $VMLAB_USER" >&2; exit 1; }
+group="$(id -gn "$VMLAB_USER")"
+install -d -m 0700 -o "$VMLAB_USER" -g "$group" "$home/.ssh"
+printf '%s\n' "$VMLAB_KEY" > "$home/.ssh/authorized_keys.vmlab"
+chown "$VMLAB_USER:$group" "$home/.ssh/authorized_keys.vmlab"
+chmod 0600 "$home/.ssh/authorized_keys.vmlab"
+mv -f "$home/.ssh/authorized_keys.vmlab" "$home/.ssh/authorized_keys"
 )SH";
 
 namespace {
@@ -91,15 +92,14 @@ std::string last_line(std::string s) {
 
 }  // namespace
 
-void first_boot(lab::Lab& lab, const config::Node& node,
+void first_boot(lab::Lab& lab, const config::Node& node, bool created,
                 const std::function<providers::SshEndpoint()>& endpoint,
                 std::chrono::steady_clock::time_point deadline, Reporter& rep) {
   const auto box = boxes::find_box(node.box);
   const fs::path dir = lab.topo.project_dir;
-  if (!box || !boxes::needs_first_login(*box)) {
-    communicator::forget_seen_host_key(dir, node.name);
-    return;
-  }
+  if (created) communicator::forget_seen_host_key(dir, node.name);  // a new machine, a new key
+  if (!box || !boxes::needs_first_login(*box)) return;
+  if (!created && fs::exists(communicator::seen_host_key_file(dir, node.name))) return;  // done
   // The system ssh, not libssh2: Vagrant's insecure key is RSA, and libssh2 1.10 signs RSA
   // logins only with ssh-rsa (SHA-1), which OpenSSH >= 8.8 servers refuse; ssh uses
   // rsa-sha2-512. Host keys: accept-new into a file of its own (trust on first use), ed25519
@@ -165,10 +165,9 @@ void first_boot(lab::Lab& lab, const config::Node& node,
   }
   const auto seen = communicator::find_known_host(communicator::read_known_hosts(known), alias);
   if (!seen) throw SshError("{}: ssh recorded no host key at the first login", node.name);
-  communicator::pin_seen_host_key(dir, lab.lab_id, node.name, seen->to_line());
   const std::string fp = communicator::fingerprint_sha256(seen->blob);
   rep.event(node.name, "host-key",
-            fmt::format("host key {} {} accepted on first use and pinned", seen->type, fp),
+            fmt::format("host key {} {} accepted on first use", seen->type, fp),
             {{"fingerprint", fp}, {"type", seen->type}});
 
   const auto keys = machine_keys(lab, node);
@@ -186,8 +185,12 @@ void first_boot(lab::Lab& lab, const config::Node& node,
         "{}: first-login setup (lab key, hostname, addresses) failed with exit status {}:\n{}{}",
         node.name, r.exit_code, r.out, r.err);
   log::debug("first-login", "{}: setup said: {}", node.name, r.out);
+  // Pinned only now: a first login that failed before this point is done again by `up`.
+  communicator::pin_seen_host_key(dir, lab.lab_id, node.name, seen->to_line());
   rep.event(node.name, "first-login-done",
-            "first login done: insecure key replaced by the lab key, hostname and addresses set");
+            fmt::format("first login done: insecure key replaced by the lab key, hostname and "
+                        "addresses set, host key {} pinned",
+                        fp));
 }
 
 }  // namespace vmlab::executor

@@ -15,13 +15,14 @@
 
 namespace vmlab::executor {
 
-// Called by `up` once per newly created machine, after start() and before the normal SSH
-// wait. For a box that reads its seed it only drops a host key pinned on first use by an
-// earlier machine of that name (the new one gets vmlab's generated key). Throws SshError
-// (no login with the insecure key before `deadline`) or Error (the setup script failed, with
-// its output).
-// `endpoint` is asked only for such a box (the provider's SSH endpoint after start()).
-void first_boot(lab::Lab& lab, const config::Node& node,
+// Called by `up` for every node it runs, after create()/start() (`created`: this run created
+// the machine). For a box that reads its seed it only drops, after a create, a host key pinned
+// on first use by an earlier machine of that name (the new one gets vmlab's generated key).
+// For a Vagrant box it does the first login after a create, or when an earlier first login
+// did not finish (no seen host key recorded: the key is pinned only once the setup
+// succeeded), and nothing otherwise. Throws SshError (no login with the insecure key before
+// `deadline`) or Error (the setup script failed, with its output).
+void first_boot(lab::Lab& lab, const config::Node& node, bool created,
                 const std::function<providers::SshEndpoint()>& endpoint,
                 std::chrono::steady_clock::time_point deadline, Reporter& rep);
 
