@@ -4,6 +4,9 @@
 # partition table, booted directly: the host's kernel + the vmlab-tiny initrd (its /init
 # mounts root=/dev/vda and switch_roots). Real cloud-init reads the NoCloud seed.
 #   usage: boxes/build-debian-box.sh [OUTDIR]        (root; needs Debian's archive)
+#          boxes/build-debian-box.sh --rootfs DIR    only the configured root file system, left
+#                                                    in DIR (not imaged, not cached; for
+#                                                    build-disk-image.sh)
 #   default OUTDIR: ${VMLAB_CACHE:-/var/cache/vmlab}/boxes/debian-12-cloud
 #   env: MIRROR (default: the host's first deb.debian.org-style URI), DISK_SIZE (4G)
 # Cached: .debs under ${VMLAB_CACHE:-/var/cache/vmlab}/debian-build/; the box is rebuilt only
@@ -12,6 +15,11 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$HERE/lib-chroot.sh"
+ROOTFS_OUT=""
+if [ "${1:-}" = --rootfs ]; then
+  [ -n "${2:-}" ] || { echo "usage: build-debian-box.sh --rootfs DIR" >&2; exit 2; }
+  ROOTFS_OUT="$(realpath -m "$2")"; shift 2
+fi
 CACHE="${VMLAB_CACHE:-/var/cache/vmlab}"
 OUT="${1:-$CACHE/boxes/debian-12-cloud}"
 WORK="$CACHE/debian-build"
@@ -36,14 +44,20 @@ KVER="$(file -bL "$TINY/vmlinuz" | grep -o 'version [^ ]*' | cut -d' ' -f2)"
 STAMP="$( (cat "$HERE/build-debian-box.sh" "$HERE/lib-chroot.sh" "$TINY/.stamp"; echo "$MIRROR $DISK_SIZE") | sha256sum | cut -d' ' -f1)"
 
 mkdir -p "$(dirname "$OUT")" "$WORK/debs" "$WORK/archives/partial"
-exec 9>"$OUT.lock"
-flock 9
-if [ -f "$OUT/.stamp" ] && [ "$(cat "$OUT/.stamp")" = "$STAMP" ]; then
-  note "up to date: $OUT"; echo "$OUT"; exit 0
+if [ -z "$ROOTFS_OUT" ]; then
+  exec 9>"$OUT.lock"
+  flock 9
+  if [ -f "$OUT/.stamp" ] && [ "$(cat "$OUT/.stamp")" = "$STAMP" ]; then
+    note "up to date: $OUT"; echo "$OUT"; exit 0
+  fi
 fi
 
 START=$(date +%s)
-TMP="$(mktemp -d "$OUT.build.XXXXXX")"
+if [ -n "$ROOTFS_OUT" ]; then
+  mkdir -p "$(dirname "$ROOTFS_OUT")"; TMP="$(mktemp -d "$ROOTFS_OUT.build.XXXXXX")"
+else
+  TMP="$(mktemp -d "$OUT.build.XXXXXX")"
+fi
 ROOT="$TMP/rootfs"
 unmount_all() { chroot_umount "$ROOT"; }
 cleanup() {  # never rm -rf through a bind mount of the host's /dev or /sys
@@ -120,6 +134,11 @@ M="$ROOT/lib/modules/$KVER/kernel"
 rm -rf "$M"/drivers/{gpu,media,infiniband,staging,bluetooth,iio,isdn,hid,usb,mmc,thunderbolt,platform/chrome} \
        "$M"/drivers/net/{wireless,ethernet,can,wwan} "$M"/sound "$M"/net/{bluetooth,mac80211,wireless}
 depmod -b "$ROOT" "$KVER"
+if [ -n "$ROOTFS_OUT" ]; then
+  rm -rf "$ROOTFS_OUT" && mv "$ROOT" "$ROOTFS_OUT"
+  note "root file system in $ROOTFS_OUT after $(( $(date +%s) - START )) s"
+  echo "$ROOTFS_OUT"; exit 0
+fi
 
 note "mke2fs -d + qemu-img convert ($DISK_SIZE virtual)"
 mke2fs -q -t ext4 -L vmlab-root -d "$ROOT" "$TMP/root.img" "$DISK_SIZE"

@@ -7,6 +7,7 @@ BUILD_PKGS=(
   build-essential cmake ninja-build ccache pkg-config git dpkg-dev  # dpkg-dev: cpack's shlibdeps
   libtomlplusplus-dev libfmt-dev libboost-dev libboost-filesystem-dev
   libssh2-1-dev libssl-dev libvirt-dev doctest-dev libcli11-dev nlohmann-json3-dev libisofs-dev
+  libarchive-dev  # Vagrant .box files (tar, gzip)
 )
 RUN_PKGS=(
   libvirt-daemon-system libvirt-clients dnsmasq-base iptables qemu-system-x86 qemu-utils
@@ -18,6 +19,7 @@ RUN_PKGS=(
 BOX_PKGS=(
   busybox-static dropbear-bin openssh-sftp-server linux-image-amd64 cpio gzip kmod e2fsprogs
   debootstrap bc
+  grub-pc-bin fdisk  # build-disk-image.sh: GRUB boot.img/core.img, sfdisk
 )
 
 # kubectl for the k8s tier and `vmlab kubeconfig` checks: Debian's kubernetes-client (1.20.2, the

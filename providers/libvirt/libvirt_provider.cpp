@@ -290,15 +290,18 @@ void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress
   take(lv::storage::create_overlay(pool.get(), name + ".qcow2", box_vols.disk_path,
                                    mib * 1024 * 1024));
 
-  say("writing seed");
   auto nics = seed::nics_for(spec.ref.lab_id, node);
-  auto iso =
-      std::filesystem::temp_directory_path() / fmt::format("vmlab-seed-{}-{}.iso", name, getpid());
-  seed::write_iso(iso, seed::render_files(seed_input(spec), nics));
-  auto uploaded = lv::storage::upload_volume(conn(), pool.get(), name + "-seed.iso", iso);
-  std::error_code ec;
-  std::filesystem::remove(iso, ec);
-  take(std::move(uploaded));
+  const bool with_seed = boxes::reads_seed(*box);  // a Vagrant box is configured over SSH
+  if (with_seed) {
+    say("writing seed");
+    auto iso = std::filesystem::temp_directory_path() /
+               fmt::format("vmlab-seed-{}-{}.iso", name, getpid());
+    seed::write_iso(iso, seed::render_files(seed_input(spec), nics));
+    auto uploaded = lv::storage::upload_volume(conn(), pool.get(), name + "-seed.iso", iso);
+    std::error_code ec;
+    std::filesystem::remove(iso, ec);
+    take(std::move(uploaded));
+  }
 
   lv::DomainDef d;
   d.name = name;
@@ -313,7 +316,7 @@ void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress
   d.cmdline = box->cmdline;
   d.pool = lv::storage::kPoolName;
   d.disk_volume = name + ".qcow2";
-  d.seed_volume = name + "-seed.iso";
+  d.seed_volume = with_seed ? name + "-seed.iso" : "";
   d.disk_cache = settings::text("VMLAB_DISK_CACHE");
   for (const auto& n : nics)
     d.nics.push_back({n.mac, n.network == "mgmt" ? lv::networks::mgmt_name(spec.ref.lab_id)

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "boxes/vagrant_box.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "state/filenames.hpp"
@@ -116,6 +117,7 @@ Box add_box(const std::string& name, const fs::path& path) {
   if (!fs::exists(path))
     throw UsageError(fmt::format("{}: no such file or directory", path.string()));
   std::vector<std::pair<fs::path, std::string>> copies;  // source, name in the box
+  bool vagrant_box = false;
   if (fs::is_directory(path)) {
     if (!fs::exists(path / filenames::kBoxDisk))
       throw UsageError(
@@ -137,10 +139,13 @@ Box add_box(const std::string& name, const fs::path& path) {
         copies.push_back({path / rel, rel});
       }
     }
+  } else if (!is_qcow2(path) && vagrant::looks_like_box(path)) {
+    vagrant_box = true;  // unpacked below, into the temp dir
   } else {
     if (!is_qcow2(path))
-      throw UsageError(fmt::format("{} is not a box: expected a directory with {} or a qcow2 image",
-                                   path.string(), filenames::kBoxDisk));
+      throw UsageError(fmt::format(
+          "{} is not a box: expected a directory with {}, a qcow2 image or a Vagrant .box",
+          path.string(), filenames::kBoxDisk));
     copies.push_back({path, filenames::kBoxDisk});
   }
 
@@ -153,7 +158,17 @@ Box add_box(const std::string& name, const fs::path& path) {
       log::debug("boxes", "copying {} to {}", src.string(), (tmp / dst).string());
       fs::copy_file(src, tmp / dst, fs::copy_options::overwrite_existing);
     }
+    if (vagrant_box) {
+      vagrant::unpack(path, tmp);
+      if (!is_qcow2(tmp / filenames::kBoxDisk))
+        throw UsageError(
+            fmt::format("{} cannot be added: its disk image is not qcow2", path.string()));
+    }
     fs::rename(tmp, filenames::box_dir(name));
+  } catch (const Error&) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
   } catch (const fs::filesystem_error& e) {
     std::error_code ec;
     fs::remove_all(tmp, ec);
@@ -168,6 +183,14 @@ void remove_box(const std::string& name) {
   fs::rename(filenames::box_dir(name), trash);
   std::error_code ec;
   fs::remove_all(trash, ec);
+}
+
+bool needs_first_login(const Box& box) {
+  return box.seed == kSeedVagrant;
+}
+
+bool reads_seed(const Box& box) {
+  return !needs_first_login(box);
 }
 
 std::optional<GuestInit> guest_init(const Box& box) {

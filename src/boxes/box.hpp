@@ -7,7 +7,11 @@
 //            "cmdline":"console=ttyS0 ...","seed":"cloud-init"|"vmlab-init"}
 //   user:  the login user vmlab creates through the seed (root on the tiny test box)
 //   seed:  "cloud-init" = real cloud-init reads the NoCloud seed; "vmlab-init" = the test
-//          box's tiny init reads the same seed's plain files under vmlab/ (see boxes/README.md)
+//          box's tiny init reads the same seed's plain files under vmlab/ (see boxes/README.md);
+//          "vagrant" = no seed is read: a Vagrant box (vagrant_box.hpp), configured over SSH
+//          at its first login with Vagrant's insecure key
+// A bare .qcow2 (a distribution's cloud image) gets the defaults: user vmlab made by
+// cloud-init from the seed, no kernel (the disk boots itself).
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -34,6 +38,15 @@ struct Box {
   std::uint64_t virtual_size_mib = 0;  // of box.qcow2 (0 if unknown)
 };
 
+inline constexpr const char* kSeedVagrant = "vagrant";
+
+// Whether vmlab must configure a new machine of this box over SSH at its first boot (login
+// as the box's user with Vagrant's insecure key, then the lab key, hostname, addresses):
+// box.json "seed": "vagrant".
+bool needs_first_login(const Box& box);
+// Whether the box reads vmlab's NoCloud seed at boot (so the provider attaches one).
+bool reads_seed(const Box& box);
+
 // The guest's own first-boot configuration, which SSH may answer before it is done (real
 // cloud-init still writes users, files and the network after sshd is up).
 struct GuestInit {
@@ -48,9 +61,9 @@ std::optional<GuestInit> guest_init(const Box& box);
 std::optional<Box> find_box(const std::string& name);
 // Installed boxes, sorted by name.
 std::vector<Box> list_boxes();
-// Installs a box from a directory (box.qcow2 + box.json [+ kernel/initrd]) or a bare .qcow2
-// file (metadata defaults). Atomic: copies into a temp dir, then renames. Throws UsageError if
-// NAME exists or PATH is not a box.
+// Installs a box from a directory (box.qcow2 + box.json [+ kernel/initrd]), a bare .qcow2
+// file (metadata defaults) or a libvirt Vagrant box file (vagrant_box.hpp). Atomic: copies into a
+// temp dir, then renames. Throws UsageError if NAME exists or PATH is not a box.
 Box add_box(const std::string& name, const std::filesystem::path& path);
 // Removes an installed box; throws UsageError if absent.
 void remove_box(const std::string& name);

@@ -33,11 +33,48 @@ void ensure_lab_keys(const fs::path& dir, const std::string& lab_id,
   for (const auto& node : nodes) {
     const auto key = filenames::host_key(dir, node);
     generate_ed25519(key, host_alias(lab_id, node));
-    auto pub = parse_public_key(read_public_key(key.string() + ".pub"));
+    auto pub = parse_public_key(pinned_host_key(dir, node));
     if (!pub) throw Error("invalid host key {}.pub", key.string());
     known = upsert_known_host(known, {{host_alias(lab_id, node)}, *pub});
   }
   write_known_hosts(filenames::known_hosts(dir), known);
+}
+
+fs::path seen_host_key_file(const fs::path& dir, const std::string& node) {
+  return filenames::host_key(dir, node).parent_path() / "seen_host_key.pub";
+}
+
+fs::path vagrant_insecure_key_file(const fs::path& dir) {
+  return filenames::lab_key(dir).parent_path() / "vagrant_insecure_key";
+}
+
+std::string pinned_host_key(const fs::path& dir, const std::string& node) {
+  const auto seen = seen_host_key_file(dir, node);
+  if (fs::exists(seen)) return read_public_key(seen);
+  return read_public_key(filenames::host_key(dir, node).string() + ".pub");
+}
+
+void pin_seen_host_key(const fs::path& dir, const std::string& lab_id, const std::string& node,
+                       const std::string& public_line) {
+  auto pub = parse_public_key(public_line);
+  if (!pub) throw Error("{}: not a public key: {}", node, public_line);
+  const auto seen = seen_host_key_file(dir, node);
+  fs::create_directories(seen.parent_path());
+  const auto tmp = seen.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << pub->to_line() << "\n";
+    if (!out.flush()) throw Error("cannot write {}", tmp);
+  }
+  fs::rename(tmp, seen);
+  write_known_hosts(filenames::known_hosts(dir),
+                    upsert_known_host(read_known_hosts(filenames::known_hosts(dir)),
+                                      {{host_alias(lab_id, node)}, *pub}));
+}
+
+void forget_seen_host_key(const fs::path& dir, const std::string& node) {
+  std::error_code ec;
+  fs::remove(seen_host_key_file(dir, node), ec);
 }
 
 NodeKeys read_node_keys(const fs::path& dir, const std::string& node) {
@@ -56,7 +93,7 @@ SshTarget lab_target(const fs::path& dir, const std::string& node, const std::st
   t.port = port;
   t.user = user;
   t.private_key = filenames::lab_key(dir);
-  t.pinned_host_key = read_public_key(filenames::host_key(dir, node).string() + ".pub");
+  t.pinned_host_key = pinned_host_key(dir, node);
   t.label = node;
   return t;
 }

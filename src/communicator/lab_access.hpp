@@ -28,6 +28,24 @@ struct NodeKeys {
 };
 NodeKeys read_node_keys(const std::filesystem::path& project_dir, const std::string& node);
 
+// Where the trust material of boxes without a seed (Vagrant boxes) lives, beside the lab's
+// other keys: the host key `node` showed at its first login (trust on first use; pinned
+// instead of the generated host key's .pub while it exists), and Vagrant's published insecure
+// private key, written out for first logins.
+std::filesystem::path seen_host_key_file(const std::filesystem::path& project_dir,
+                                         const std::string& node);
+std::filesystem::path vagrant_insecure_key_file(const std::filesystem::path& project_dir);
+
+// The host key pinned for `node`: the one it showed at its first login if recorded
+// (pin_seen_host_key), else the one vmlab generated for its seed.
+std::string pinned_host_key(const std::filesystem::path& project_dir, const std::string& node);
+// Trust on first use: records `public_line` as the host key `node` showed at its first login
+// and rewrites known_hosts (by alias) to pin it. forget_seen_host_key undoes it (a machine made
+// anew from a seed gets vmlab's generated key again); both idempotent.
+void pin_seen_host_key(const std::filesystem::path& project_dir, const std::string& lab_id,
+                       const std::string& node, const std::string& public_line);
+void forget_seen_host_key(const std::filesystem::path& project_dir, const std::string& node);
+
 // The communicator's target for `node` at host:port as `user`, with the pinned host key.
 SshTarget lab_target(const std::filesystem::path& project_dir, const std::string& node,
                      const std::string& user, const std::string& host, int port);

@@ -23,6 +23,7 @@
 #include "executor/cancel.hpp"
 #include "executor/capabilities.hpp"
 #include "executor/dag.hpp"
+#include "executor/first_login.hpp"
 #include "executor/forwards.hpp"
 #include "executor/lab_ops.hpp"
 #include "executor/parallel.hpp"
@@ -278,6 +279,13 @@ class UpRun {
       if (np.create || np.start) {
         boot(np, node, clock);
         clock.enter("boot");  // the wait for SSH is the guest's boot
+      }
+      // A box without seed (Vagrant) is configured at its first login: after create(), or
+      // again when an earlier one did not finish; a no-op otherwise.
+      first_boot(
+          lab_, node, np.create, [&] { return endpoint(node.name); },
+          Clock::now() + settings::seconds("VMLAB_BOOT_TIMEOUT"), rep_);
+      if (np.create || np.start) {
         session = connect(node, settings::seconds("VMLAB_BOOT_TIMEOUT"));
         settle_guest(*session, node, clock);
       }

@@ -152,6 +152,10 @@ Task<std::optional<Failure>> AsyncSession::connect(std::chrono::milliseconds tim
   session_ = libssh2_session_init_ex(nullptr, nullptr, nullptr, this);
   if (!session_) co_return fail(FailureKind::ProtocolError, msg::handshake_failed(t_, "out of memory"));
   libssh2_session_set_blocking(session_, 0);
+  // Ask for the pinned key's type: a server with several host keys (a Vagrant box's
+  // `ssh-keygen -A`) would otherwise show libssh2's first choice (ECDSA), not the pinned one.
+  if (auto want = parse_public_key(t_.pinned_host_key))
+    libssh2_session_method_pref(session_, LIBSSH2_METHOD_HOSTKEY, want->type.c_str());
   log::debug("ssh", "{}: handshake", who);
   long rc = co_await retry([this] { return libssh2_session_handshake(session_, sock_.native_handle()); });
   if (watch_->expired) co_return timeout_fail();

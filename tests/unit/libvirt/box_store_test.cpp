@@ -72,7 +72,8 @@ TEST_CASE("add_box rejects what is not a box and leaves nothing behind") {
   auto junk = h.src.write("junk.img", "not a qcow2");
   CHECK_THROWS_WITH_AS(
       boxes::add_box("j", junk),
-      (junk.string() + " is not a box: expected a directory with box.qcow2 or a qcow2 image")
+      (junk.string() +
+       " is not a box: expected a directory with box.qcow2, a qcow2 image or a Vagrant .box")
           .c_str(),
       UsageError);
   h.src.write("nodisk/box.json", "{}");

@@ -84,6 +84,19 @@ TEST_CASE("domain XML: KVM uses host-passthrough; no kernel boots from disk") {
   CHECK_FALSE(has(x, "<kernel>"));
 }
 
+TEST_CASE("domain XML: a disk-booting box without seed (Vagrant) has no cmdline and no cdrom") {
+  auto d = kernel_boot_node();
+  d.kernel.clear();
+  d.initrd.clear();
+  d.cmdline = "console=ttyS0";  // a box.json cmdline means nothing without a kernel
+  d.seed_volume.clear();
+  auto x = domain_xml(d);
+  CHECK(has(x, "<boot dev='hd'/>"));
+  CHECK_FALSE(has(x, "<cmdline>"));
+  CHECK_FALSE(has(x, "device='cdrom'"));
+  CHECK(has(x, "<target dev='vda' bus='virtio'/>"));
+}
+
 TEST_CASE("domain XML escapes every string") {
   auto d = kernel_boot_node();
   d.cmdline = "a=<b> & c='d' \"e\"";
