@@ -54,7 +54,7 @@ e2e_log "up (create, boot, mount, copy)"
 t0=$(date +%s)
 vm up 2>&1 | tee "$OUT/up1.txt"
 e2e_log "first up took $(($(date +%s) - t0)) s"
-assert_contains "$(cat "$OUT/up1.txt")" "/vmlab: mounted (9p vmlab0)"
+assert_contains "$(cat "$OUT/up1.txt")" "/vmlab: mounted (9p vmlab1)"
 assert_contains "$(cat "$OUT/up1.txt")" "/opt/copied: 2 file(s) sent"
 assert_eq from-host "$(vm ssh s1 -c 'cat /vmlab/host.txt')" "host file read in the guest"
 vm ssh s1 -c 'echo from-guest > /vmlab/guest.txt'
@@ -81,7 +81,7 @@ assert_eq three "$(vm ssh s1 -c 'cat /opt/copied/sub/b.txt')" "changed copied fi
 e2e_log "halt + up: mounted again"
 VMLAB_HALT_TIMEOUT=30 vm halt
 vm up 2>&1 | tee "$OUT/up4.txt"
-assert_contains "$(cat "$OUT/up4.txt")" "/vmlab: mounted (9p vmlab0)"
+assert_contains "$(cat "$OUT/up4.txt")" "/vmlab: mounted (9p vmlab1)"
 assert_eq from-guest "$(vm ssh s1 -c 'cat /vmlab/guest.txt')" "guest file after halt/up"
 
 e2e_log "destroy"
