@@ -13,8 +13,10 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 OUT="${1:-${VMLAB_CACHE:-/var/cache/vmlab}/boxes/vmlab-tiny}"
 # Loaded on every boot (NICs, the scratch disk, the seed CD on q35/ahci or pc/ata_piix, RNG,
-# the ACPI power button for acpid), and only when root= is given (a disk box's root fs).
-MODULES=(virtio_pci virtio_net virtio_blk virtio_rng sr_mod isofs ahci ata_piix button evdev)
+# the ACPI power button for acpid, virtio-9p for `mount` synced folders), and only when root=
+# is given (a disk box's root fs).
+MODULES=(virtio_pci virtio_net virtio_blk virtio_rng sr_mod isofs ahci ata_piix button evdev
+         9p 9pnet_virtio)
 MODULES_DISK=(virtio_scsi sd_mod ext4 crc32c_generic crc32c_intel)
 PKGS=(busybox-static dropbear-bin openssh-sftp-server openssh-client)
 

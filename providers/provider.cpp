@@ -31,6 +31,10 @@ const char* to_string(CheckLevel l) {
   return "fail";
 }
 
+GuestMount Provider::sync_mount(const config::Node& node, std::size_t /*index*/) const {
+  throw ProviderError("{}: this provider cannot mount synced folders", node.name);
+}
+
 std::optional<std::pair<std::string, std::string>> split_backend_name(const std::string& name) {
   static const std::regex re("^vmlab-(.+?-[0-9a-f]{6})-(.+)$");
   std::smatch m;

@@ -34,6 +34,17 @@ struct Capabilities {
                                       // address: without port_forwards, the core forwards
                                       // ports there itself (executor/forwards.hpp); with
                                       // neither, `up` warns
+  bool sync_mount = false;  // create() shares a node's `mode = "mount"` sync folders with the
+                            // machine and sync_mount() says how the guest mounts them (else
+                            // `up` refuses such folders before creating anything; "copy"
+                            // folders need nothing of the provider)
+};
+
+// How the guest mounts one shared folder: `mount -t FSTYPE -o OPTIONS SOURCE GUEST_PATH`.
+struct GuestMount {
+  std::string fstype;   // "9p", "vboxsf"
+  std::string source;   // the share's tag or name ("vmlab0")
+  std::string options;  // "" = none
 };
 
 // Names one machine. Every per-machine call takes it instead of loose strings.
@@ -182,6 +193,12 @@ class Provider {
   // Creates nothing and never throws for a failed check (that is a Fail entry). Bounded in
   // time (the KVM probe has its own time-out). `topo` null: host checks only.
   virtual HostReport diagnose(const config::Topology* topo, const std::string& lab_id) = 0;
+
+  // Synced folders, when capabilities().sync_mount: how the guest mounts the folder at
+  // node.syncs[index] (a "mount" one), which create() shared with the machine. Pure (no
+  // backend call); the core runs the mount over SSH after each start. The default throws
+  // ProviderError ("not supported"); the core checks the flag first.
+  virtual GuestMount sync_mount(const config::Node& node, std::size_t index) const;
 
   // Snapshots of one machine, when capabilities().snapshots. The defaults throw
   // ProviderError ("not supported"); the core checks the flag before calling.

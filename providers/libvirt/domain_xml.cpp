@@ -6,6 +6,10 @@
 
 namespace vmlab::providers::libvirt {
 
+std::string sync_tag(std::size_t index) {
+  return fmt::format("vmlab{}", index);
+}
+
 std::string domain_xml(const DomainDef& d) {
   using xml::escape;
   std::string x =
@@ -51,6 +55,13 @@ std::string domain_xml(const DomainDef& d) {
         "    <interface type='network'>\n      <mac address='{}'/>\n"
         "      <source network='{}'/>\n      <model type='virtio'/>\n    </interface>\n",
         escape(n.mac), escape(n.network));
+  // squash: QEMU (often a non-root user) creates files as itself and ignores the guest's
+  // chown instead of failing it; see docs/libvirt.md, "Synced folders".
+  for (const auto& f : d.filesystems)
+    x += fmt::format(
+        "    <filesystem type='mount' accessmode='squash'>\n      <source dir='{}'/>\n"
+        "      <target dir='{}'/>\n    </filesystem>\n",
+        escape(f.source_dir), escape(f.tag));
   x += "    <serial type='pty'>\n";
   if (!d.console_log.empty())
     x += fmt::format("      <log file='{}' append='off'/>\n", escape(d.console_log));

@@ -15,6 +15,15 @@ struct NicDef {
   std::string network;  // libvirt network name
 };
 
+// A host directory shared with the guest over virtio-9p (a `mount` synced folder).
+struct FilesystemDef {
+  std::string source_dir;  // absolute host path
+  std::string tag;         // the guest's mount tag: sync_tag(index)
+};
+
+// The 9p mount tag of node.syncs[index]: "vmlab<index>" (short: tags have a length limit).
+std::string sync_tag(std::size_t index);
+
 struct DomainDef {
   std::string name;           // "vmlab-<lab_id>-<node>"
   std::string type = "qemu";  // "kvm" | "qemu"
@@ -31,6 +40,7 @@ struct DomainDef {
   std::string seed_volume;  // the cidata ISO ("" = none)
   std::string disk_cache = "writeback";
   std::vector<NicDef> nics;  // management NIC first
+  std::vector<FilesystemDef> filesystems;
   std::string console_log;   // serial log file ("" = none)
   std::string ssh_host;      // recorded in the metadata
   int ssh_port = 22;

@@ -72,7 +72,12 @@ class LibvirtProvider final : public Provider {
     c.guest_reachable = true;  // the host side of the management network: the core forwards
     c.private_networks = true;
     c.snapshots = true;  // internal qcow2 snapshots of the overlay (with memory when running)
+    c.sync_mount = true;  // virtio-9p, mounted by the core over SSH
     return c;
+  }
+
+  GuestMount sync_mount(const config::Node& /*node*/, std::size_t index) const override {
+    return {"9p", lv::sync_tag(index), "trans=virtio,version=9p2000.L,msize=262144"};
   }
 
   void check(const config::Topology& topo, const std::string& lab_id) override {
@@ -321,6 +326,9 @@ void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress
   for (const auto& n : nics)
     d.nics.push_back({n.mac, n.network == "mgmt" ? lv::networks::mgmt_name(spec.ref.lab_id)
                                                  : lv::networks::lab_name(spec.ref.lab_id, n.network)});
+  for (std::size_t i = 0; i < node.syncs.size(); ++i)
+    if (node.syncs[i].mode == config::SyncMode::Mount)
+      d.filesystems.push_back({node.syncs[i].host.string(), lv::sync_tag(i)});
   d.console_log = console_log_path(name);
   d.ssh_host = lv::networks::ensure_mgmt_host(conn(), spec.ref.lab_id, node.name, nics[0].mac);
   say("defining machine");

@@ -112,6 +112,9 @@ Argv unregister_delete(const std::string& vm) {
 Argv closemedium_dvd(const std::string& path) {
   return {"closemedium", "dvd", path};
 }
+Argv sharedfolder_add(const std::string& vm, const std::string& name, const std::string& path) {
+  return {"sharedfolder", "add", vm, "--name", name, "--hostpath", path};
+}
 Argv setextradata(const std::string& vm, const std::string& key, const std::string& value) {
   return {"setextradata", vm, key, value};
 }

@@ -60,6 +60,9 @@ Argv poweroff(const std::string& vm);
 Argv unregister_delete(const std::string& vm);
 // Forgets a DVD image in VirtualBox's media registry (unregistervm --delete keeps DVDs).
 Argv closemedium_dvd(const std::string& path);
+// A permanent shared folder (the VM must not be running): sharedfolder add VM --name NAME
+// --hostpath PATH. Not --automount: vmlab mounts it itself (mount -t vboxsf) at each up.
+Argv sharedfolder_add(const std::string& vm, const std::string& name, const std::string& path);
 Argv setextradata(const std::string& vm, const std::string& key, const std::string& value);
 Argv getextradata(const std::string& vm, const std::string& key);
 Argv hostonlyif_create();

@@ -51,6 +51,10 @@ inline std::string master_name(const std::string& box) {
 inline std::string network_name(const std::string& lab_id, const std::string& net) {
   return "vmlab-" + lab_id + "-" + net;
 }
+// The shared folder of node.syncs[index] (a `mount` sync): "vmlab<index>".
+inline std::string shared_folder_name(std::size_t index) {
+  return "vmlab" + std::to_string(index);
+}
 inline constexpr const char* kMasterPrefix = "vmlab-master-";
 inline constexpr const char* kBaseSnapshot = "base";
 inline constexpr const char* kSshPortKey = "vmlab/ssh_port";

@@ -76,7 +76,13 @@ providers::Capabilities VBoxProvider::capabilities() const {
   c.private_networks = true;
   c.snapshots = true;  // VBoxManage snapshot take --live / restore / delete
   c.port_forwards = true;
+  c.sync_mount = true;  // shared folders; the guest needs vboxsf (Guest Additions)
   return c;
+}
+
+providers::GuestMount VBoxProvider::sync_mount(const config::Node& /*node*/,
+                                               std::size_t index) const {
+  return {"vboxsf", paths::shared_folder_name(index), ""};
 }
 
 std::optional<std::map<std::string, std::string>> VBoxProvider::vminfo(const std::string& vm) const {
@@ -205,6 +211,9 @@ void VBoxProvider::build_clone(const providers::MachineSpec& spec, const std::st
     cfg.serial_log = log.string();
     say("configuring (SSH on 127.0.0.1:" + std::to_string(port) + ")");
     call(argv::modify(vm, cfg));
+    for (std::size_t i = 0; i < node.syncs.size(); ++i)
+      if (node.syncs[i].mode == config::SyncMode::Mount)
+        call(argv::sharedfolder_add(vm, paths::shared_folder_name(i), node.syncs[i].host.string()));
     call(argv::setextradata(vm, paths::kSshPortKey, std::to_string(port)));
     call(argv::setextradata(vm, paths::kBoxKey, box->name));
     if (spec.topo && !spec.topo->project_dir.empty())

@@ -24,6 +24,7 @@ class VBoxProvider : public providers::Provider {
   explicit VBoxProvider(const config::Topology& topo) : topo_(topo) {}
 
   providers::Capabilities capabilities() const override;
+  providers::GuestMount sync_mount(const config::Node& node, std::size_t index) const override;
   void check(const config::Topology& topo, const std::string& lab_id) override;
   void prepare_lab(const config::Topology& topo, const std::string& lab_id) override;
   void create(const providers::MachineSpec& spec, const providers::ProgressFn& progress) override;

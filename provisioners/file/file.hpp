@@ -6,9 +6,7 @@
 // probe(): Present when every local file is at the destination with the same sha256 (extra
 // remote files in a destination directory are ignored); Absent when one is missing or
 // differs; Unknown when the guest has no sha256sum.
-#include <map>
-#include <string>
-
+#include "provisioners/file/tree_copy.hpp"  // local_digests, parse_sha256sum
 #include "provisioners/provisioner.hpp"
 
 namespace vmlab::provisioners {
@@ -18,11 +16,5 @@ class FileProvisioner final : public Provisioner {
   ProbeResult probe(Context& ctx) override;
   void apply(Context& ctx) override;
 };
-
-// Relative path ("./a/b" form, as `find .` prints) -> sha256 hex, for every regular file under
-// `dir`; for a single file: {".", hash}.
-std::map<std::string, std::string> local_digests(const std::filesystem::path& source);
-// Parses `sha256sum` output lines "HASH  PATH" into PATH -> HASH.
-std::map<std::string, std::string> parse_sha256sum(const std::string& text);
 
 }  // namespace vmlab::provisioners

@@ -49,6 +49,7 @@ struct NodeDefaults {
   std::string box;
   int cpus = 1;
   std::uint64_t memory = kDefaultMemoryMib, disk = kDefaultDiskMib;
+  std::vector<SyncEntry> syncs;
 };
 
 void resolve_networks(const Raw& raw, Resolved& r, Diagnostics& diag) {
@@ -215,6 +216,7 @@ void resolve_node(const RawNode& rn, const NodeDefaults& d, const StepTypes& typ
   for (const RawStep& rs : rn.provision)
     proto.provision.push_back(resolve_step(rs, project, types, diag));
   name_steps(rn, proto.provision, diag);
+  proto.syncs = node_syncs(d.syncs, resolve_syncs(rn.sync, project, diag), diag);
   add_members(rn, std::move(proto), count, group, ips, forwards, r, diag);
 }
 
@@ -248,6 +250,7 @@ Resolved resolve(const Raw& raw, const std::filesystem::path& vmfile, const std:
   d.cpus = cpus_or(raw.defaults.cpus, "defaults.cpus", 1, diag);
   d.memory = size_or(raw.defaults.memory, "defaults.memory", kDefaultMemoryMib, diag);
   d.disk = size_or(raw.defaults.disk, "defaults.disk", kDefaultDiskMib, diag);
+  d.syncs = resolve_syncs(raw.defaults.sync, t.project_dir, diag);
   for (const RawNode& rn : raw.nodes) resolve_node(rn, d, types, r, diag);
   derive_steps(r, types, diag);
   return r;

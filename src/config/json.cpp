@@ -50,6 +50,14 @@ json to_json(const Topology& t) {
                      {"addresses", addrs},
                      {"forwards", fwds},
                      {"provision", steps}});
+    if (!n.syncs.empty()) {  // only when there are any (older consumers see no change)
+      json syncs = json::array();
+      for (const SyncFolder& s : n.syncs)
+        syncs.push_back({{"host", shown_path(s.host, t.project_dir)},
+                         {"guest", s.guest},
+                         {"mode", to_string(s.mode)}});
+      nodes.back()["sync"] = syncs;
+    }
   }
   return {{"name", t.name},
           {"provider", t.provider},

@@ -42,6 +42,19 @@ struct Forward {
 
 enum class RunPolicy { Once, Always };
 
+// A synced folder ([[node.sync]] / [[defaults.sync]]): a host directory seen in the guest.
+// Mount: live, both ways, through the provider (Capabilities::sync_mount). Copy: pushed over
+// SSH at every up/provision, only files whose digest differs (executor/sync.cpp).
+enum class SyncMode { Mount, Copy };
+const char* to_string(SyncMode m);  // "mount" | "copy"
+
+struct SyncFolder {
+  std::filesystem::path host;  // absolute, normalised (no trailing '/'); an existing directory
+  std::string guest;           // absolute guest path
+  SyncMode mode = SyncMode::Mount;
+  SourcePos pos;
+};
+
 struct StepSettings;  // step_type.hpp: the type-specific part, declared by the provisioner
 
 // One provisioning step: what every step has, plus its type's settings.
@@ -72,6 +85,7 @@ struct Node {
   std::vector<Address> addresses;  // one per lab network the node is on
   std::vector<Forward> forwards;
   std::vector<ProvisionStep> provision;
+  std::vector<SyncFolder> syncs;  // [[defaults.sync]] entries first, then the node's own
   std::string group;  // the `[[node]]` name template it came from ("w{i}-k8s"), else == name
   int index = 0;      // 1-based member number within its group (0 if not a group)
   SourcePos pos;

@@ -12,11 +12,27 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {"name",     "provider", "hosts",   "vars",
                                            "defaults", "libvirt",  "network", "node"};
-const std::vector<std::string> kDefaultsKeys = {"box", "cpus", "memory", "disk"};
+const std::vector<std::string> kDefaultsKeys = {"box", "cpus", "memory", "disk", "sync"};
 const std::vector<std::string> kNetworkKeys = {"name", "cidr"};
-const std::vector<std::string> kNodeKeys = {"name", "box",     "cpus",  "memory",   "disk",
-                                            "ip",   "forward", "count", "provision"};
+const std::vector<std::string> kNodeKeys = {"name", "box",     "cpus",  "memory",    "disk",
+                                            "ip",   "forward", "count", "provision", "sync"};
 const std::vector<std::string> kForwardKeys = {"guest", "host", "protocol", "host_ip"};
+const std::vector<std::string> kSyncKeys = {"host", "guest", "mode"};
+
+// `[[<key>.sync]]` entries of a node or of [defaults].
+std::vector<RawSync> read_syncs(TableReader& r, const std::string& key, Diagnostics& diag,
+                                const std::map<std::string, std::string>& vars) {
+  std::vector<RawSync> out;
+  if (const toml::array* sy = r.table_array("sync")) {
+    for (std::size_t i = 0; i < sy->size(); ++i) {
+      const std::string skey = fmt::format("{}.sync[{}]", key, i);
+      TableReader s(*sy->get(i)->as_table(), skey, diag, vars);
+      s.check_keys(kSyncKeys);
+      out.push_back({s.pos(), skey, s.str("host"), s.str("guest"), s.str("mode")});
+    }
+  }
+  return out;
+}
 std::map<std::string, std::string> read_vars(const toml::table& doc, Diagnostics& diag) {
   std::map<std::string, std::string> vars;
   const toml::node* n = doc.get("vars");
@@ -86,6 +102,7 @@ RawNode read_node(const toml::table& t, const std::string& key, Diagnostics& dia
       n.provision.push_back(
           read_step(*pr->get(i)->as_table(), fmt::format("{}.provision[{}]", key, i), diag, vars));
   }
+  n.sync = read_syncs(r, key, diag, vars);
   return n;
 }
 
@@ -109,7 +126,8 @@ Raw parse_vmfile(std::string_view text, const std::string& source_name, Diagnost
   if (const toml::table* d = top.table("defaults")) {
     TableReader r(*d, "defaults", diag, raw.vars);
     r.check_keys(kDefaultsKeys);
-    raw.defaults = {r.str("box"), r.integer("cpus"), r.size("memory"), r.size("disk")};
+    raw.defaults = {r.str("box"), r.integer("cpus"), r.size("memory"), r.size("disk"),
+                    read_syncs(r, "defaults", diag, raw.vars)};
   }
   if (const toml::table* lv = top.table("libvirt")) {
     TableReader r(*lv, "libvirt", diag, raw.vars);

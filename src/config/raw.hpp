@@ -37,6 +37,12 @@ struct RawForward {
   Val<std::string> host_ip;
 };
 
+struct RawSync {
+  SourcePos pos;
+  std::string key;  // "node[0].sync[1]", "defaults.sync[0]"
+  Val<std::string> host, guest, mode;
+};
+
 struct RawStep {
   SourcePos pos;
   std::string key;  // "node[0].provision[2]"
@@ -57,6 +63,7 @@ struct RawNode {
   std::vector<RawItem> ip;
   std::vector<RawForward> forward;
   std::vector<RawStep> provision;
+  std::vector<RawSync> sync;
 };
 
 struct RawNetwork {
@@ -69,6 +76,7 @@ struct RawDefaults {
   Val<std::string> box;
   Val<std::int64_t> cpus;
   Val<std::string> memory, disk;
+  std::vector<RawSync> sync;
 };
 
 struct Raw {

@@ -6,6 +6,7 @@
 //   validate (validate.cpp)  Resolved -> ok         cross-node rules: names, IPs, ports, order
 // Every stage reports into one Diagnostics and carries on with what did parse.
 #include <filesystem>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +43,17 @@ ProvisionStep resolve_step(const RawStep& raw, const std::filesystem::path& proj
                            const StepTypes& types, Diagnostics& diag);
 // Default step names ("shell", or "shell-1", "shell-2" when the type repeats) and duplicates.
 void name_steps(const RawNode& raw, std::vector<ProvisionStep>& steps, Diagnostics& diag);
+// Synced folders (sync.cpp): each entry checked on its own (and for a guest path repeated in
+// the same list); node_syncs() = defaults then own, a guest path of both reported at the own.
+struct SyncEntry {
+  SyncFolder folder;
+  std::string key;  // "node[0].sync[1]"
+  SourcePos guest_pos;
+};
+std::vector<SyncEntry> resolve_syncs(const std::vector<RawSync>& raw,
+                                     const std::filesystem::path& project_dir, Diagnostics& diag);
+std::vector<SyncFolder> node_syncs(const std::vector<SyncEntry>& defaults,
+                                   const std::vector<SyncEntry>& own, Diagnostics& diag);
 // Every type's cross-node hook (StepType::derive), once, after all nodes are resolved.
 void derive_steps(Resolved& r, const StepTypes& types, Diagnostics& diag);
 

@@ -29,6 +29,7 @@
 #include "executor/parallel.hpp"
 #include "executor/phases.hpp"
 #include "executor/steps.hpp"
+#include "executor/sync.hpp"
 #include "plan/plan.hpp"
 #include "seed/seed.hpp"
 
@@ -289,6 +290,14 @@ class UpRun {
         session = connect(node, settings::seconds("VMLAB_BOOT_TIMEOUT"));
         settle_guest(*session, node, clock);
       }
+      if (!node.syncs.empty()) {  // after every start (mounts), at every up (copies)
+        if (!session) {
+          clock.enter("ssh");
+          session = connect(node, settings::seconds("VMLAB_CONNECT_TIMEOUT"));
+        }
+        clock.enter("sync");
+        sync_folders(*session, *lab_.provider, lab_.topo, node, rep_);
+      }
       for (; step_i < node.provision.size(); ++step_i) {
         const auto& step = node.provision[step_i];
         const std::string key = node.name + ":" + step.name;
@@ -458,7 +467,10 @@ bool up(lab::Lab& lab, const UpOptions& opts, Reporter& rep, const ConnectFn& co
   auto p = plan::make_plan(lab.topo, opts.nodes, states, lab.store->get(), opts.provision_all);
   if (!opts.provision)
     for (auto& n : p.nodes) n.steps.clear();
-  if (p.nothing_to_do()) {
+  check_syncs(lab.topo, lab.provider->capabilities());
+  std::vector<std::string> planned;
+  for (const auto& n : p.nodes) planned.push_back(n.node);
+  if (p.nothing_to_do() && !has_syncs(lab.topo, planned)) {
     // A forwarder that died (or a vmlab killed before it started one) is brought back.
     if (!update_forwards(lab, live, rep)) return false;
     rep.summary(true, {fmt::format("lab {} is up: nothing to do", lab.topo.name)});

@@ -4,7 +4,8 @@
 # through a real libvirtd (in a network namespace this test starts) with vmlab's NoCloud seed.
 # Checks: SSH as the box's user `vmlab` with the lab key and the injected host key verified,
 # hostname, a static address on the lab network, /etc/hosts without a 127.0.x.1 line for the
-# node's name, NOPASSWD sudo (a privileged shell step), cloud-init finished, destroy cleans up.
+# node's name, NOPASSWD sudo (a privileged shell step), cloud-init finished, a `mount` synced
+# folder (virtio-9p) read and written from both sides, destroy cleans up.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 e2e_setup vmlab-e2e
@@ -18,6 +19,9 @@ e2e_purge_lab e2eci
 e2e_add_box debian-12-cloud "$DEB_BOX"
 P="$E2E_TMP/project"
 cd "$P"
+mkdir -p shared
+chmod 0777 shared  # QEMU (libvirt-qemu) writes what the guest writes: docs/libvirt.md
+echo from-host > shared/host.txt
 cat > Vmfile <<'EOF'
 name = "e2eci"
 
@@ -30,6 +34,10 @@ name = "deb1"
 box = "debian-12-cloud"
 memory = "768MiB"
 ip = "192.168.57.21"
+
+  [[node.sync]]
+  host = "shared"
+  guest = "/vmlab"
 
   [[node.provision]]
   name = "as-root"
@@ -54,6 +62,10 @@ echo "$HOSTS"
 assert_contains "$HOSTS" "$NET.21"
 if grep -E '^127\.0\.[0-9]+\.1[[:space:]].*\bdeb1\b' <<<"$HOSTS"; then e2e_fail "deb1 maps its own name to 127.0.x.1"; fi
 assert_eq "0" "$(vm ssh deb1 -c 'sudo -n cat /root/who')" "privileged step ran as root"
+assert_contains "$(cat "$E2E_TMP/up.log")" "/vmlab: mounted (9p vmlab0)"
+assert_eq "from-host" "$(vm ssh deb1 -c 'cat /vmlab/host.txt')" "host file read in the guest"
+vm ssh deb1 -c 'echo from-guest | sudo -n tee /vmlab/guest.txt >/dev/null'
+assert_eq "from-guest" "$(cat shared/guest.txt)" "guest file read on the host"
 STATUS="$(vm ssh deb1 -c 'cloud-init status --wait >/dev/null 2>&1; cloud-init status')"
 assert_contains "$STATUS" "done"
 # A real ansible-playbook with `vmlab inventory` as generated, a normal (python) module with

@@ -27,6 +27,9 @@ class FakeProvider final : public providers::Provider {
   std::function<void(const providers::MachineRef&)> on_create;
 
   providers::Capabilities capabilities() const override { return caps; }
+  providers::GuestMount sync_mount(const config::Node&, std::size_t index) const override {
+    return {"fakefs", "share" + std::to_string(index), "rw"};
+  }
   void check(const config::Topology&, const std::string&) override {}
   void prepare_lab(const config::Topology&, const std::string&) override {}
 

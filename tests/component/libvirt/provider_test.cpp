@@ -104,8 +104,13 @@ std::vector<std::string> leftovers(const std::string& prefix) {
 TEST_CASE("a lab's lifecycle: prepare, create (idempotent), start, list, stop, destroy") {
   Env env;
   auto t = topology(2);
+  // n1 shares one folder (mount) and copies another (nothing for the provider to do).
+  t.nodes[0].syncs = {{env.home.path(), "/copied", config::SyncMode::Copy, {}},
+                      {env.home.path(), "/vmlab", config::SyncMode::Mount, {}}};
   const std::string lab = "life-a1b2c3";
   auto p = make_libvirt_provider(t);
+  CHECK(p->capabilities().sync_mount);
+  CHECK(p->sync_mount(t.nodes[0], 1).source == "vmlab1");
   CHECK(p->capabilities().linked_clones);
   CHECK_FALSE(p->capabilities().ssh_via_port_forward);
   p->check(t, lab);
@@ -140,6 +145,10 @@ TEST_CASE("a lab's lifecycle: prepare, create (idempotent), start, list, stop, d
   std::string dxml = virDomainGetXMLDesc(dom.get(), 0);
   auto mgmt_mac = seed::mac_for(lab, "n1", 0);
   CHECK(dxml.find(mgmt_mac) < dxml.find(seed::mac_for(lab, "n1", 1)));
+  CHECK(dxml.find("<filesystem type='mount' accessmode='squash'>") != std::string::npos);
+  CHECK(dxml.find("<source dir='" + env.home.path().string() + "'/>") != std::string::npos);
+  CHECK(dxml.find("<target dir='vmlab1'/>") != std::string::npos);
+  CHECK(dxml.find("<target dir='vmlab0'/>") == std::string::npos);
   auto net = must(virt::find_network(c.get(), "vmlab-" + lab + "-mgmt"));
   REQUIRE(net);
   auto hosts = libvirt::dhcp_hosts(must(virt::network_xml(net.get())));

@@ -367,3 +367,38 @@ TEST_CASE("[VBoxManage simulator] version probe: too old is refused, newer accep
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("Unknown option: --no-such-option") != std::string::npos);
 }
+
+TEST_CASE("[VBoxManage simulator] mount synced folders are permanent shared folders") {
+  if (auto why = test::sim_skip_reason(); !why.empty()) {
+    VMLAB_SKIP("VBoxManage simulator test cannot run: " << why);
+  }
+  SimEnv env;
+  auto topo = test::make_topo("sf", 1);
+  const std::filesystem::path share = env.dir / "share";
+  std::filesystem::create_directories(share);
+  auto& syncs = topo.nodes[0].syncs;
+  syncs.push_back({share, "/vmlab", config::SyncMode::Mount, {}});
+  syncs.push_back({env.dir.path(), "/copied", config::SyncMode::Copy, {}});  // not shared
+  syncs.push_back({share, "/again", config::SyncMode::Mount, {}});
+  const std::string lab = "sf-a1b2c3";
+  auto p = providers::make_virtualbox_provider(topo);
+  REQUIRE(p->capabilities().sync_mount);
+  p->prepare_lab(topo, lab);
+  p->create(test::make_spec(topo, lab, "n1"), nullptr);
+  auto info = vbox::parse_machinereadable(
+      env.sim({"showvminfo", "vmlab-" + lab + "-n1", "--machinereadable"}).out);
+  CHECK(info["SharedFolderNameMachineMapping1"] == "vmlab0");
+  CHECK(info["SharedFolderPathMachineMapping1"] == share.string());
+  CHECK(info["SharedFolderNameMachineMapping2"] == "vmlab2");
+  CHECK(info.count("SharedFolderNameMachineMapping3") == 0);
+  const auto m = p->sync_mount(topo.nodes[0], 2);
+  CHECK(m.fstype == "vboxsf");
+  CHECK(m.source == "vmlab2");
+  // The simulator refuses what VirtualBox refuses: a second folder of that name.
+  auto again = env.sim({"sharedfolder", "add", "vmlab-" + lab + "-n1", "--name", "vmlab0",
+                        "--hostpath", share.string()});
+  CHECK(again.exit_code == 1);
+  CHECK(again.err.find("Shared folder named 'vmlab0' already exists") != std::string::npos);
+  p->destroy({lab, "n1"});
+  p->destroy_lab(lab);
+}

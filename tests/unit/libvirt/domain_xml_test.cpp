@@ -141,3 +141,17 @@ TEST_CASE("xml helpers: escape, attributes, text") {
   CHECK(xml::text("<a><b>x &amp; y</b></a>", "b") == "x & y");
   CHECK_FALSE(xml::text("<a/>", "b"));
 }
+
+TEST_CASE("domain XML: a mount synced folder is a virtio-9p filesystem with accessmode squash") {
+  DomainDef d = kernel_boot_node();
+  d.filesystems = {{"/home/me/lab & co", sync_tag(0)}, {"/srv/data", sync_tag(2)}};
+  const std::string x = domain_xml(d);
+  CHECK(has(x,
+            "    <filesystem type='mount' accessmode='squash'>\n"
+            "      <source dir='/home/me/lab &amp; co'/>\n"
+            "      <target dir='vmlab0'/>\n    </filesystem>\n"
+            "    <filesystem type='mount' accessmode='squash'>\n"
+            "      <source dir='/srv/data'/>\n"
+            "      <target dir='vmlab2'/>\n    </filesystem>\n    <serial type='pty'>\n"));
+  CHECK(!has(domain_xml(kernel_boot_node()), "<filesystem"));
+}

@@ -24,6 +24,8 @@ TEST_CASE("argv: machine lifecycle calls") {
              "--type", "dvddrive", "--medium", "/s.iso"});
   CHECK(argv::snapshot_take("m", "base") == Argv{"snapshot", "m", "take", "base"});
   CHECK(argv::closemedium_dvd("/s.iso") == Argv{"closemedium", "dvd", "/s.iso"});
+  CHECK(argv::sharedfolder_add("vm", "vmlab0", "/home/me/lab") ==
+        Argv{"sharedfolder", "add", "vm", "--name", "vmlab0", "--hostpath", "/home/me/lab"});
 }
 
 TEST_CASE("argv: modifyvm with NAT + forwards, host-only, intnet, MACs and the serial log") {
