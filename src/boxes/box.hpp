@@ -8,6 +8,8 @@
 //   user:  the login user vmlab creates through the seed (root on the tiny test box)
 //   seed:  "cloud-init" = real cloud-init reads the NoCloud seed; "vmlab-init" = the test
 //          box's tiny init reads the same seed's plain files under vmlab/ (see boxes/README.md)
+//   <data>/boxes/<name>/source.json  where it came from: {"source":URL or path,"sha256":HEX}
+//          (written by add_box; boxes added before it existed have none)
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -32,6 +34,17 @@ struct Box {
   std::string cmdline;
   std::string seed = "cloud-init";
   std::uint64_t virtual_size_mib = 0;  // of box.qcow2 (0 if unknown)
+  std::uint64_t size_bytes = 0;        // the box's files on disk
+  std::string source;                  // URL or absolute path it was added from ("" unknown)
+  std::string sha256;                  // digest of what was added (the downloaded or given file; a
+                                       // directory's box.qcow2); "" unknown
+};
+
+// Where a box comes from, recorded in its source.json. Empty fields: add_box fills them in
+// from PATH (its absolute path; the digest of the file, or of a directory's box.qcow2).
+struct BoxOrigin {
+  std::string source;
+  std::string sha256;
 };
 
 // The guest's own first-boot configuration, which SSH may answer before it is done (real
@@ -50,8 +63,9 @@ std::optional<Box> find_box(const std::string& name);
 std::vector<Box> list_boxes();
 // Installs a box from a directory (box.qcow2 + box.json [+ kernel/initrd]) or a bare .qcow2
 // file (metadata defaults). Atomic: copies into a temp dir, then renames. Throws UsageError if
-// NAME exists or PATH is not a box.
-Box add_box(const std::string& name, const std::filesystem::path& path);
+// NAME exists or PATH is not a box. Archives and URLs: boxes/install.hpp.
+Box add_box(const std::string& name, const std::filesystem::path& path,
+            const BoxOrigin& origin = {});
 // Removes an installed box; throws UsageError if absent.
 void remove_box(const std::string& name);
 

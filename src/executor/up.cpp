@@ -23,6 +23,7 @@
 #include "executor/cancel.hpp"
 #include "executor/capabilities.hpp"
 #include "executor/dag.hpp"
+#include "executor/fetch_boxes.hpp"
 #include "executor/lab_ops.hpp"
 #include "executor/parallel.hpp"
 #include "executor/phases.hpp"
@@ -250,6 +251,7 @@ class UpRun {
         auto& m = r.machines[node.name];
         m = state::MachineRecord{};
         m.created = true;
+        m.box = node.box;  // `vmlab box remove` asks which labs use a box
       });
       check_cancel();
     }
@@ -409,6 +411,7 @@ bool up(lab::Lab& lab, const UpOptions& opts, Reporter& rep, const ConnectFn& co
   }
   check_capabilities(lab.topo, p, lab.provider->capabilities(), rep);
   ensure_keys(lab);
+  fetch_missing_boxes(lab.topo, p, rep);  // before check(), which wants every box installed
   lab.provider->check(lab.topo, lab.lab_id);
   if (std::any_of(p.nodes.begin(), p.nodes.end(), [](const auto& n) { return n.create || n.start; })) {
     rep.lab("preparing lab networks");

@@ -33,6 +33,7 @@ json to_json(const LabRecord& r) {
     machines[name] = {{"created", m.created},     {"ssh_host", m.ssh_host},
                       {"ssh_port", m.ssh_port},   {"steps", steps},
                       {"provisioned", m.provisioned}};
+    if (!m.box.empty()) machines[name]["box"] = m.box;
   }
   return {{"version", 1}, {"lab_id", r.lab_id}, {"provider", r.provider}, {"machines", machines}};
 }
@@ -47,6 +48,7 @@ LabRecord from_json(const json& j) {
     mr.created = m.value("created", false);
     mr.ssh_host = m.value("ssh_host", "");
     mr.ssh_port = m.value("ssh_port", 0);
+    mr.box = m.value("box", "");
     mr.provisioned = m.value("provisioned", false);
     const json steps = m.value("steps", json::object());
     for (const auto& [s, rec] : steps.items())
