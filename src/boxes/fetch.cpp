@@ -27,7 +27,10 @@ namespace fs = std::filesystem;
 const char* const kSha256Rule = "expected 64 hex digits (optionally prefixed \"sha256:\")";
 
 std::string normalize_sha256(std::string_view t) {
-  if (t.substr(0, 7) == "sha256:") t.remove_prefix(7);
+  if (t.size() > 7 && std::equal(t.begin(), t.begin() + 7, "sha256:", [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == b;
+      }))
+    t.remove_prefix(7);
   if (t.size() != 64) return "";
   std::string out;
   for (char c : t) {
@@ -295,7 +298,13 @@ fs::path fetch_verified(const std::string& url, const std::string& sha256_text,
   util::Sha256 hash = hash_prefix(part, size);  // an empty hash of nothing without a part
   if (size > 0) log::info("boxes", "{}: continuing a download at {} bytes", url, size);
   for (int attempt = 0;; ++attempt) {
-    const Outcome o = transfer(url, part, hash, size, opts);
+    Outcome o;
+    try {
+      o = transfer(url, part, hash, size, opts);
+    } catch (...) {
+      if (size == 0) fs::remove(part, ec);  // nothing arrived: no part to continue
+      throw;
+    }
     if (o == Outcome::Done) break;
     // 416: the part is as long as the file (or longer): it is complete, or it is not this file.
     util::Sha256 copy = hash;

@@ -1,5 +1,5 @@
-// `vmlab box add NAME SOURCE [--sha256 HEX] | list [--json] | remove NAME [--force]`: the
-// user's box store (src/boxes). SOURCE is a box directory, a qcow2 image, a tar(.gz) of a box
+// `vmlab box add NAME PATH|URL [--sha256 HEX] | list [--json] | remove NAME [--force]`: the
+// user's box store (src/boxes). PATH is a box directory, a qcow2 image, a tar(.gz) of a box
 // directory, or an http(s):// / file:// URL (then --sha256 is required: the download is
 // checked against it before it is installed). `remove` refuses a box a lab on this host still
 // uses (executor/box_users.hpp) unless --force, and runs every provider's box hook (libvirt:
@@ -153,7 +153,7 @@ void add_box(CLI::App& app, GlobalOptions& g) {
       "add", "Install a box from a directory, a qcow2 image, a tar(.gz) of a box, or a URL");
   add_cmd->add_option("NAME", o->name, "box name")->required();
   add_cmd
-      ->add_option("SOURCE", o->path,
+      ->add_option("PATH", o->path,
                    "box directory (box.qcow2 + box.json), .qcow2 file, .tar(.gz) of a box "
                    "directory, or http(s):// / file:// URL of one")
       ->required();

@@ -179,7 +179,7 @@ void resolve_node(const RawNode& rn, const NodeDefaults& d, const StepTypes& typ
   if (rn.box.has() && !diag.tainted(rn.key + ".box") && !boxes::valid_box_name(*rn.box))
     diag.add(rn.box.pos, rn.key + ".box",
              fmt::format("invalid box name \"{}\": {}", *rn.box, boxes::kBoxNameRule));
-  if (proto.box.empty() && !diag.tainted(rn.key + ".box"))
+  if (proto.box.empty() && !rn.box_source && !diag.tainted(rn.key + ".box"))
     diag.add(rn.pos, rn.key, "missing required key \"box\" (set it here or in [defaults])");
   resolve_box_source(rn.box, rn.box_source, r, diag);
   proto.cpus = cpus_or(rn.cpus, rn.key + ".cpus", d.cpus, diag);

@@ -13,11 +13,11 @@
 
 namespace vmlab::executor {
 
-void fetch_missing_boxes(const config::Topology& topo, const plan::Plan& plan, Reporter& rep) {
+void fetch_missing_boxes(const config::Topology& topo, Reporter& rep) {
   std::set<std::string> seen;
-  for (const auto& np : plan.nodes) {
-    const config::Node* node = topo.find_node(np.node);
-    if (!np.create || !node || !seen.insert(node->box).second) continue;
+  for (const auto& n : topo.nodes) {
+    const config::Node* node = &n;
+    if (!seen.insert(node->box).second) continue;
     const config::BoxSource* src = topo.find_box_source(node->box);
     if (!src) continue;  // a plain name: the provider's check says if it is missing
     if (auto box = boxes::find_box(node->box)) {

@@ -411,7 +411,7 @@ bool up(lab::Lab& lab, const UpOptions& opts, Reporter& rep, const ConnectFn& co
   }
   check_capabilities(lab.topo, p, lab.provider->capabilities(), rep);
   ensure_keys(lab);
-  fetch_missing_boxes(lab.topo, p, rep);  // before check(), which wants every box installed
+  fetch_missing_boxes(lab.topo, rep);  // before check(), which wants every box installed
   lab.provider->check(lab.topo, lab.lab_id);
   if (std::any_of(p.nodes.begin(), p.nodes.end(), [](const auto& n) { return n.create || n.start; })) {
     rep.lab("preparing lab networks");

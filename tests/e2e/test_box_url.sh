@@ -28,6 +28,8 @@ PORT="$(cat "$E2E_TMP/port")" || e2e_fail "the test HTTP server did not start"
 BASE="http://127.0.0.1:$PORT"
 
 store() { ls -A "$VMLAB_HOME/boxes" 2>/dev/null | tr '\n' ' '; }
+# If the test stops early: the box and its libvirt pool volumes go (a no-op when it is gone).
+e2e_on_exit bash -c "ip netns exec '$E2E_NETNS' '$VMLAB' box remove --force tiny-url >/dev/null 2>&1"
 
 e2e_log "box add: a wrong digest, then a 404; nothing may be left in the store"
 WRONG="$(printf '0%.0s' $(seq 64))"

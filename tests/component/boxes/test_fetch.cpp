@@ -136,9 +136,10 @@ TEST_CASE("a wrong checksum: a clear error, nothing in the store or the cache") 
   REQUIRE_SERVER(srv);
   f.publish("disk.qcow2", qcow2_image(64, 5000));
   const std::string wrong(64, 'a');
-  CHECK_THROWS_WITH_AS(boxes::add_box_from_url("bad", srv.url("disk.qcow2"), wrong),
-                       doctest::Contains("does not match its sha256: expected " + wrong + ", got "),
-                       Error);
+  CHECK_THROWS_WITH_AS(
+      boxes::add_box_from_url("bad", srv.url("disk.qcow2"), wrong),
+      doctest::Contains(("does not match its sha256: expected " + wrong + ", got ").c_str()),
+      Error);
   try {
     boxes::add_box_from_url("bad", srv.url("disk.qcow2"), wrong);
   } catch (const Error& e) {
@@ -245,7 +246,8 @@ TEST_CASE("a tar.gz of a box directory is unpacked into a box; a non-box is refu
   const std::string junk = f.publish("junk.bin", "this is not a box at all");
   CHECK_THROWS_WITH_AS(
       boxes::add_box_from_url("junk", srv.url("junk.bin"), junk),
-      doctest::Contains("the download of " + srv.url("junk.bin") + " is not a box"), UsageError);
+      doctest::Contains(("the download of " + srv.url("junk.bin") + " is not a box").c_str()),
+      UsageError);
   CHECK(f.leftovers() == std::vector<std::string>{"boxes/tiny"});
 }
 

@@ -31,7 +31,7 @@ TEST_CASE("a box table names the box and where to fetch it") {
   CHECK(t.box_sources[0].name == "deb");
   CHECK(t.box_sources[0].url == "https://example.org/d.qcow2");
   CHECK(t.box_sources[0].sha256 == kDigest);  // normalised: lower case, no prefix
-  CHECK(t.box_sources[0].pos.line == 5);
+  CHECK(t.box_sources[0].pos.line == 4);
   CHECK(t.find_box_source("deb") == &t.box_sources[0]);
   CHECK(t.find_box_source("other") == nullptr);
 }
@@ -49,14 +49,14 @@ TEST_CASE("a box table in [defaults] serves every node; a plain name has no sour
 
 TEST_CASE("a box table's keys, URL and digest are checked, each problem once") {
   CHECK(problems(lab("box = { name = \"d\", url = \"ftp://x/d.qcow2\", sha256 = \"abc\" }")) ==
-        "Vmfile:4:21: node[0].box.url: invalid URL \"ftp://x/d.qcow2\": expected an http://, "
+        "Vmfile:4:27: node[0].box.url: invalid URL \"ftp://x/d.qcow2\": expected an http://, "
         "https:// or file:// URL\n"
-        "Vmfile:4:50: node[0].box.sha256: invalid sha256 \"abc\": expected 64 hex digits "
+        "Vmfile:4:55: node[0].box.sha256: invalid sha256 \"abc\": expected 64 hex digits "
         "(optionally prefixed \"sha256:\")");
   CHECK(problems(lab("box = { name = \"d\", uri = \"http://x/d\" }")) ==
         "Vmfile:4:7: node[0].box: missing required key \"sha256\"\n"
         "Vmfile:4:7: node[0].box: missing required key \"url\"\n"
-        "Vmfile:4:20: node[0].box.uri: unknown key \"uri\"; did you mean \"url\"?");
+        "Vmfile:4:21: node[0].box.uri: unknown key \"uri\"; did you mean \"url\"?");
   CHECK(problems(lab("box = { url = \"http://x/d\", sha256 = \"" + kDigest + "\" }")) ==
         "Vmfile:4:7: node[0].box: missing required key \"name\"");
   CHECK(problems(lab("box = 3")) ==
