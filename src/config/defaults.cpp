@@ -140,12 +140,14 @@ void resolve_box_source(const Val<std::string>& name, const std::optional<RawBox
                         Resolved& r, Diagnostics& diag) {
   if (!src) return;
   bool ok = true;
+  std::vector<const char*> absent;  // all of them: reporting one taints the table's key
   for (auto [v, key] :
        {std::pair{&name, "name"}, std::pair{&src->url, "url"}, std::pair{&src->sha256, "sha256"}})
     if (!v->has()) {
-      if (!diag.tainted(src->key + "." + key)) diag.add(src->pos, src->key, missing(key));
+      if (!diag.tainted(src->key + "." + key)) absent.push_back(key);
       ok = false;
     }
+  for (const char* key : absent) diag.add(src->pos, src->key, missing(key));
   if (src->url.has() && !boxes::is_box_url(*src->url)) {
     diag.add(
         src->url.pos, src->key + ".url",
