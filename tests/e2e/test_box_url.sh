@@ -19,8 +19,9 @@ mkdir -p "$WWW"
 tar -czf "$WWW/tiny.tar.gz" -C "$E2E_TINY_BOX" --exclude=.stamp .
 SUM="$(sha256sum "$WWW/tiny.tar.gz" | cut -d' ' -f1)"
 e2e_log "serving the tiny box ($(du -h "$WWW/tiny.tar.gz" | cut -f1), sha256 $SUM) on 127.0.0.1 in $E2E_NETNS"
-in_ns python3 "$E2E_SOURCE_DIR/tests/component/boxes/box_http_server.py" "$WWW" \
-  "$E2E_TMP/requests.log" "$E2E_TMP/port" >/dev/null 2>&1 &
+# exec: $! is the server itself (ip netns exec execs it), so the exit hook ends it by its pid.
+(exec ip netns exec "$E2E_NETNS" python3 "$E2E_SOURCE_DIR/tests/component/boxes/box_http_server.py" \
+  "$WWW" "$E2E_TMP/requests.log" "$E2E_TMP/port" >/dev/null 2>&1) &
 SERVER=$!
 e2e_on_exit kill "$SERVER"
 for _ in $(seq 100); do [ -s "$E2E_TMP/port" ] && break; sleep 0.1; done

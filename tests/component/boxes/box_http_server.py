@@ -18,6 +18,7 @@ import re
 import sys
 import threading
 
+os.closerange(3, 1024)  # inherited descriptors (a caller's flock) must not outlive the caller
 DIR, LOG = sys.argv[1], sys.argv[2]
 PORTFILE = sys.argv[3] if len(sys.argv) > 3 else None
 truncated = set()
