@@ -7,7 +7,7 @@ BUILD_PKGS=(
   build-essential cmake ninja-build ccache pkg-config git dpkg-dev  # dpkg-dev: cpack's shlibdeps
   libtomlplusplus-dev libfmt-dev libboost-dev libboost-filesystem-dev
   libssh2-1-dev libssl-dev libvirt-dev doctest-dev libcli11-dev nlohmann-json3-dev libisofs-dev
-  libarchive-dev  # Vagrant .box files (tar, gzip)
+  libcurl4-openssl-dev libarchive-dev  # box downloads (src/boxes/fetch.cpp), box archives
 )
 RUN_PKGS=(
   libvirt-daemon-system libvirt-clients dnsmasq-base iptables qemu-system-x86 qemu-utils

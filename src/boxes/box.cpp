@@ -10,6 +10,7 @@
 #include "boxes/vagrant_box.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/sha256.hpp"
 #include "state/filenames.hpp"
 
 namespace vmlab::boxes {
@@ -81,7 +82,27 @@ Box load(const std::string& name, const fs::path& dir) {
     if (auto i = j.value("initrd", std::string()); !i.empty()) b.initrd = dir / i;
   }
   b.virtual_size_mib = qcow2_virtual_size_mib(b.disk);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.is_regular_file(ec)) b.size_bytes += e.file_size(ec);
+  if (std::ifstream f(dir / filenames::kBoxSource); f) {
+    auto j = nlohmann::json::parse(f, nullptr, false);
+    if (j.is_object()) {
+      if (j.contains("source") && j["source"].is_string()) b.source = j["source"];
+      if (j.contains("sha256") && j["sha256"].is_string()) b.sha256 = j["sha256"];
+    }
+  }
   return b;
+}
+
+// What source.json records for a box added from `path` (see BoxOrigin).
+nlohmann::json origin_json(const fs::path& path, const BoxOrigin& origin) {
+  std::string source = origin.source, digest = origin.sha256;
+  if (source.empty()) source = fs::absolute(path).lexically_normal().string();
+  if (digest.empty())
+    digest = util::sha256_file_hex(fs::is_directory(path) ? path / filenames::kBoxDisk : path)
+                 .value_or("");
+  return {{"source", source}, {"sha256", digest}};
 }
 
 fs::path store() {
@@ -109,7 +130,7 @@ std::vector<Box> list_boxes() {
   return out;
 }
 
-Box add_box(const std::string& name, const fs::path& path) {
+Box add_box(const std::string& name, const fs::path& path, const BoxOrigin& origin) {
   require_valid_name(name);
   if (fs::exists(filenames::box_dir(name)))
     throw UsageError(fmt::format("box \"{}\" already exists (remove it first: vmlab box remove {})",
@@ -164,6 +185,7 @@ Box add_box(const std::string& name, const fs::path& path) {
         throw UsageError(
             fmt::format("{} cannot be added: its disk image is not qcow2", path.string()));
     }
+    std::ofstream(tmp / filenames::kBoxSource) << origin_json(path, origin).dump() << "\n";
     fs::rename(tmp, filenames::box_dir(name));
   } catch (const Error&) {
     std::error_code ec;

@@ -12,6 +12,8 @@
 //          at its first login with Vagrant's insecure key
 // A bare .qcow2 (a distribution's cloud image) gets the defaults: user vmlab made by
 // cloud-init from the seed, no kernel (the disk boots itself).
+//   <data>/boxes/<name>/source.json  where it came from: {"source":URL or path,"sha256":HEX}
+//          (written by add_box; boxes added before it existed have none)
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -36,6 +38,17 @@ struct Box {
   std::string cmdline;
   std::string seed = "cloud-init";
   std::uint64_t virtual_size_mib = 0;  // of box.qcow2 (0 if unknown)
+  std::uint64_t size_bytes = 0;        // the box's files on disk
+  std::string source;                  // URL or absolute path it was added from ("" unknown)
+  std::string sha256;                  // digest of what was added (the downloaded or given file; a
+                                       // directory's box.qcow2); "" unknown
+};
+
+// Where a box comes from, recorded in its source.json. Empty fields: add_box fills them in
+// from PATH (its absolute path; the digest of the file, or of a directory's box.qcow2).
+struct BoxOrigin {
+  std::string source;
+  std::string sha256;
 };
 
 inline constexpr const char* kSeedVagrant = "vagrant";
@@ -63,8 +76,10 @@ std::optional<Box> find_box(const std::string& name);
 std::vector<Box> list_boxes();
 // Installs a box from a directory (box.qcow2 + box.json [+ kernel/initrd]), a bare .qcow2
 // file (metadata defaults) or a libvirt Vagrant box file (vagrant_box.hpp). Atomic: copies into a
-// temp dir, then renames. Throws UsageError if NAME exists or PATH is not a box.
-Box add_box(const std::string& name, const std::filesystem::path& path);
+// temp dir, then renames. Throws UsageError if NAME exists or PATH is not a box. Archives and
+// URLs: boxes/install.hpp.
+Box add_box(const std::string& name, const std::filesystem::path& path,
+            const BoxOrigin& origin = {});
 // Removes an installed box; throws UsageError if absent.
 void remove_box(const std::string& name);
 

@@ -127,13 +127,16 @@ std::string man_page(const CommandRef& root) {
       "\\fBvmssh\\fR uses), {logs}/ (console logs, step output), {kube}, {lock}.\n"
       ".TP\n.I $VMLAB_HOME/{boxes}/\nThe box store (default "
       "\\fI$XDG_DATA_HOME/vmlab\\fR, else \\fI~/.local/share/vmlab\\fR): "
-      "\\fIboxes/NAME/{disk}\\fR and \\fI{meta}\\fR.\n",
+      "\\fIboxes/NAME/{disk}\\fR, \\fI{meta}\\fR and \\fI{source}\\fR (where it came from); "
+      "\\fI$VMLAB_HOME/{downloads}/\\fR holds box downloads until they are verified and "
+      "installed.\n",
       fmt::arg("vmfile", fn::kVmfile), fmt::arg("dir", fn::kStateDir),
       fmt::arg("state", fn::kStateFile), fmt::arg("keys", fn::kKeysDir),
       fmt::arg("known", fn::kKnownHosts), fmt::arg("ssh", fn::kSshConfig),
       fmt::arg("logs", fn::kLogsDir), fmt::arg("kube", fn::kKubeconfig),
       fmt::arg("lock", fn::kLockFile), fmt::arg("boxes", fn::kBoxesDir),
-      fmt::arg("disk", fn::kBoxDisk), fmt::arg("meta", fn::kBoxMeta));
+      fmt::arg("disk", fn::kBoxDisk), fmt::arg("meta", fn::kBoxMeta),
+      fmt::arg("source", fn::kBoxSource), fmt::arg("downloads", fn::kDownloadsDir));
 
   out +=
       ".SH \"SEE ALSO\"\n.BR ssh (1),\n.BR ssh_config (5),\n.BR virsh (1),\n"

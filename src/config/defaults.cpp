@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "boxes/box.hpp"
+#include "boxes/fetch.hpp"
 #include "config/ip.hpp"
 #include "config/size.hpp"
 #include "config/stages.hpp"
@@ -134,6 +135,44 @@ void add_members(const RawNode& rn, Node proto, int count, bool group,
   }
 }
 
+// A box table: its keys checked, then one entry per box name in topo.box_sources (the same
+// name given twice must say the same).
+void resolve_box_source(const Val<std::string>& name, const std::optional<RawBoxSource>& src,
+                        Resolved& r, Diagnostics& diag) {
+  if (!src) return;
+  bool ok = true;
+  std::vector<const char*> absent;  // all of them: reporting one taints the table's key
+  for (auto [v, key] :
+       {std::pair{&name, "name"}, std::pair{&src->url, "url"}, std::pair{&src->sha256, "sha256"}})
+    if (!v->has()) {
+      if (!diag.tainted(src->key + "." + key)) absent.push_back(key);
+      ok = false;
+    }
+  for (const char* key : absent) diag.add(src->pos, src->key, missing(key));
+  if (src->url.has() && !boxes::is_box_url(*src->url)) {
+    diag.add(
+        src->url.pos, src->key + ".url",
+        fmt::format("invalid URL \"{}\": expected an http://, https:// or file:// URL", *src->url));
+    ok = false;
+  }
+  std::string digest;
+  if (src->sha256.has() && (digest = boxes::normalize_sha256(*src->sha256)).empty()) {
+    diag.add(src->sha256.pos, src->key + ".sha256",
+             fmt::format("invalid sha256 \"{}\": {}", *src->sha256, boxes::kSha256Rule));
+    ok = false;
+  }
+  if (!ok || !boxes::valid_box_name(*name)) return;
+  if (const BoxSource* first = r.topo.find_box_source(*name)) {
+    if (first->url != *src->url || first->sha256 != digest)
+      diag.add(src->pos, src->key,
+               fmt::format("box \"{}\" is given again with another url or sha256 (first at "
+                           "line {}, column {}); one name is one image",
+                           *name, first->pos.line, first->pos.col));
+    return;
+  }
+  r.topo.box_sources.push_back({*name, *src->url, digest, src->pos});
+}
+
 void resolve_node(const RawNode& rn, const NodeDefaults& d, const StepTypes& types, Resolved& r,
                   Diagnostics& diag) {
   const std::filesystem::path& project = r.topo.project_dir;
@@ -143,8 +182,9 @@ void resolve_node(const RawNode& rn, const NodeDefaults& d, const StepTypes& typ
   if (rn.box.has() && !diag.tainted(rn.key + ".box") && !boxes::valid_box_name(*rn.box))
     diag.add(rn.box.pos, rn.key + ".box",
              fmt::format("invalid box name \"{}\": {}", *rn.box, boxes::kBoxNameRule));
-  if (proto.box.empty() && !diag.tainted(rn.key + ".box"))
+  if (proto.box.empty() && !rn.box_source && !diag.tainted(rn.key + ".box"))
     diag.add(rn.pos, rn.key, "missing required key \"box\" (set it here or in [defaults])");
+  resolve_box_source(rn.box, rn.box_source, r, diag);
   proto.cpus = cpus_or(rn.cpus, rn.key + ".cpus", d.cpus, diag);
   proto.memory_mib = size_or(rn.memory, rn.key + ".memory", d.memory, diag);
   proto.disk_mib = size_or(rn.disk, rn.key + ".disk", d.disk, diag);
@@ -247,6 +287,7 @@ Resolved resolve(const Raw& raw, const std::filesystem::path& vmfile, const std:
   if (raw.defaults.box.has() && !diag.tainted("defaults.box") && !boxes::valid_box_name(d.box))
     diag.add(raw.defaults.box.pos, "defaults.box",
              fmt::format("invalid box name \"{}\": {}", d.box, boxes::kBoxNameRule));
+  resolve_box_source(raw.defaults.box, raw.defaults.box_source, r, diag);
   d.cpus = cpus_or(raw.defaults.cpus, "defaults.cpus", 1, diag);
   d.memory = size_or(raw.defaults.memory, "defaults.memory", kDefaultMemoryMib, diag);
   d.disk = size_or(raw.defaults.disk, "defaults.disk", kDefaultDiskMib, diag);

@@ -59,15 +59,22 @@ json to_json(const Topology& t) {
       nodes.back()["sync"] = syncs;
     }
   }
-  return {{"name", t.name},
-          {"provider", t.provider},
-          {"vmfile", t.vmfile.generic_string()},
-          {"project_dir", t.project_dir.generic_string()},
-          {"hosts", t.hosts},
-          {"vars", t.vars},
-          {"libvirt", {{"uri", t.libvirt.uri}}},
-          {"networks", nets},
-          {"nodes", nodes}};
+  json out = {{"name", t.name},
+              {"provider", t.provider},
+              {"vmfile", t.vmfile.generic_string()},
+              {"project_dir", t.project_dir.generic_string()},
+              {"hosts", t.hosts},
+              {"vars", t.vars},
+              {"libvirt", {{"uri", t.libvirt.uri}}},
+              {"networks", nets},
+              {"nodes", nodes}};
+  if (!t.box_sources.empty()) {  // only with box tables, so older outputs stay as they were
+    json boxes = json::array();
+    for (const BoxSource& b : t.box_sources)
+      boxes.push_back({{"name", b.name}, {"url", b.url}, {"sha256", b.sha256}});
+    out["box_sources"] = boxes;
+  }
+  return out;
 }
 
 }  // namespace vmlab::config

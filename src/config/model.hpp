@@ -91,6 +91,15 @@ struct Node {
   SourcePos pos;
 };
 
+// A box the Vmfile says where to fetch: `box = { name, url, sha256 }` on a node or in
+// [defaults]. `up` downloads and installs it when no box of that name is installed.
+struct BoxSource {
+  std::string name;
+  std::string url;     // http://, https:// or file://
+  std::string sha256;  // 64 lower-case hex digits
+  SourcePos pos;
+};
+
 struct LibvirtSettings {
   std::string uri;  // empty = VMLAB_LIBVIRT_URI, else qemu:///system
 };
@@ -105,6 +114,13 @@ struct Topology {
   std::vector<Network> networks;
   std::vector<Node> nodes;  // expanded (groups unrolled), in file order
   LibvirtSettings libvirt;
+  std::vector<BoxSource> box_sources;  // one per box name, in file order
+
+  const BoxSource* find_box_source(const std::string& box) const {
+    for (const auto& b : box_sources)
+      if (b.name == box) return &b;
+    return nullptr;
+  }
 
   const Node* find_node(const std::string& n) const {
     for (const auto& node : nodes)

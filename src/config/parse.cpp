@@ -33,6 +33,30 @@ std::vector<RawSync> read_syncs(TableReader& r, const std::string& key, Diagnost
   }
   return out;
 }
+
+const std::vector<std::string> kBoxKeys = {"name", "url", "sha256"};
+
+// `box`: a box name, or a table { name, url, sha256 } that also says where to fetch it.
+Val<std::string> read_box(TableReader& r, std::optional<RawBoxSource>& source, Diagnostics& diag,
+                          const std::map<std::string, std::string>& vars) {
+  const toml::node* n = r.get("box");
+  if (!n || n->is_string()) return r.str("box");
+  const std::string path = r.path("box");
+  const toml::table* t = n->as_table();
+  if (!t) {
+    diag.add(pos_of(n->source()), path,
+             "expected a box name or a table { name = \"...\", url = \"...\", sha256 = "
+             "\"...\" }, got " +
+                 describe(*n));
+    return {};
+  }
+  TableReader b(*t, path, diag, vars);
+  b.check_keys(kBoxKeys);
+  Val<std::string> name = b.str("name");
+  if (!name.has()) name.pos = b.pos();
+  source = RawBoxSource{b.pos(), path, b.str("url"), b.str("sha256")};
+  return name;
+}
 std::map<std::string, std::string> read_vars(const toml::table& doc, Diagnostics& diag) {
   std::map<std::string, std::string> vars;
   const toml::node* n = doc.get("vars");
@@ -82,7 +106,7 @@ RawNode read_node(const toml::table& t, const std::string& key, Diagnostics& dia
   n.pos = r.pos();
   n.key = key;
   n.name = r.str("name");
-  n.box = r.str("box");
+  n.box = read_box(r, n.box_source, diag, vars);
   n.cpus = r.integer("cpus");
   n.count = r.integer("count");
   n.memory = r.size("memory");
@@ -126,8 +150,11 @@ Raw parse_vmfile(std::string_view text, const std::string& source_name, Diagnost
   if (const toml::table* d = top.table("defaults")) {
     TableReader r(*d, "defaults", diag, raw.vars);
     r.check_keys(kDefaultsKeys);
-    raw.defaults = {r.str("box"), r.integer("cpus"), r.size("memory"), r.size("disk"),
-                    read_syncs(r, "defaults", diag, raw.vars)};
+    raw.defaults.box = read_box(r, raw.defaults.box_source, diag, raw.vars);
+    raw.defaults.cpus = r.integer("cpus");
+    raw.defaults.memory = r.size("memory");
+    raw.defaults.disk = r.size("disk");
+    raw.defaults.sync = read_syncs(r, "defaults", diag, raw.vars);
   }
   if (const toml::table* lv = top.table("libvirt")) {
     TableReader r(*lv, "libvirt", diag, raw.vars);

@@ -43,6 +43,13 @@ struct RawSync {
   Val<std::string> host, guest, mode;
 };
 
+// `box = { name, url, sha256 }`: a box name with where to fetch it.
+struct RawBoxSource {
+  SourcePos pos;
+  std::string key;  // "node[0].box", "defaults.box"
+  Val<std::string> url, sha256;
+};
+
 struct RawStep {
   SourcePos pos;
   std::string key;  // "node[0].provision[2]"
@@ -58,6 +65,7 @@ struct RawNode {
   SourcePos pos;
   std::string key;  // "node[1]"
   Val<std::string> name, box;
+  std::optional<RawBoxSource> box_source;  // box given as a table
   Val<std::int64_t> cpus, count;
   Val<std::string> memory, disk;  // size text; a TOML integer becomes its decimal text
   std::vector<RawItem> ip;
@@ -74,6 +82,7 @@ struct RawNetwork {
 
 struct RawDefaults {
   Val<std::string> box;
+  std::optional<RawBoxSource> box_source;
   Val<std::int64_t> cpus;
   Val<std::string> memory, disk;
   std::vector<RawSync> sync;

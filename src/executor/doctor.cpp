@@ -55,11 +55,17 @@ std::vector<HostCheck> tools() {
 }
 
 HostCheck boxes_present(const config::Topology& topo) {
-  std::vector<std::string> missing;
+  std::vector<std::string> missing, fetched;  // fetched: `vmup` downloads them (box tables)
   for (const auto& n : topo.nodes)
     if (std::find(missing.begin(), missing.end(), n.box) == missing.end() &&
+        std::find(fetched.begin(), fetched.end(), n.box) == fetched.end() &&
         !boxes::find_box(n.box))
-      missing.push_back(n.box);
+      (topo.find_box_source(n.box) ? fetched : missing).push_back(n.box);
+  if (missing.empty() && !fetched.empty()) {
+    std::string list;
+    for (const auto& b : fetched) list += (list.empty() ? "" : ", ") + b;
+    return {"boxes", CheckLevel::Ok, "vmup downloads what is not installed yet: " + list, ""};
+  }
   if (missing.empty()) return {"boxes", CheckLevel::Ok, "every node's box is installed", ""};
   std::string list;
   for (const auto& b : missing) list += (list.empty() ? "" : ", ") + b;

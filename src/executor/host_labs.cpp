@@ -37,9 +37,12 @@ HostLabs find_host_labs() {
   for (const auto& entry : providers::provider_table()) {
     try {
       auto p = entry.make(none);
-      for (auto& l : p->list_labs())
-        out.labs.push_back(
-            {entry.name, l.lab_id, l.project_dir, lab_state(l.machines), l.machines.size()});
+      for (auto& l : p->list_labs()) {
+        std::vector<std::string> names;
+        for (const auto& m : l.machines) names.push_back(m.name);
+        out.labs.push_back({entry.name, l.lab_id, l.project_dir, lab_state(l.machines),
+                            l.machines.size(), std::move(names)});
+      }
     } catch (const Error& e) {
       log::info("ls", "{}: {}", entry.name, e.what());
       std::string msg = e.what();

@@ -14,6 +14,7 @@ struct HostLab {
   std::string project_dir;  // "" when the hypervisor's records do not say (older labs)
   std::string state;        // "running" (every machine), "partly", "halted", "empty" (none)
   size_t nodes = 0;         // machines the hypervisor has
+  std::vector<std::string> machine_names;  // their node names
   // The project directory is known and does not exist any more (what --prune removes).
   bool project_gone() const;
 };

@@ -23,6 +23,7 @@
 #include "executor/cancel.hpp"
 #include "executor/capabilities.hpp"
 #include "executor/dag.hpp"
+#include "executor/fetch_boxes.hpp"
 #include "executor/first_login.hpp"
 #include "executor/forwards.hpp"
 #include "executor/lab_ops.hpp"
@@ -253,6 +254,7 @@ class UpRun {
         auto& m = r.machines[node.name];
         m = state::MachineRecord{};
         m.created = true;
+        m.box = node.box;  // `vmlab box remove` asks which labs use a box
       });
       check_cancel();
     }
@@ -478,6 +480,7 @@ bool up(lab::Lab& lab, const UpOptions& opts, Reporter& rep, const ConnectFn& co
   }
   check_capabilities(lab.topo, p, lab.provider->capabilities(), rep);
   ensure_keys(lab);
+  fetch_missing_boxes(lab.topo, rep);  // before check(), which wants every box installed
   lab.provider->check(lab.topo, lab.lab_id);
   if (std::any_of(p.nodes.begin(), p.nodes.end(), [](const auto& n) { return n.create || n.start; })) {
     rep.lab("preparing lab networks");

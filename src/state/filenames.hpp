@@ -49,7 +49,14 @@ inline fs::path artifacts_dir(const fs::path& project) {
 inline constexpr const char* kBoxesDir = "boxes";
 inline constexpr const char* kBoxDisk = "box.qcow2";
 inline constexpr const char* kBoxMeta = "box.json";
+inline constexpr const char* kBoxSource = "source.json";  // where the box came from
+// Downloads of boxes by URL: <data>/downloads/sha256-<hex>.part while it arrives (resumed
+// from there), sha256-<hex> once verified, until it is installed.
+inline constexpr const char* kDownloadsDir = "downloads";
 fs::path data_dir();  // resolves $VMLAB_HOME etc. (filenames.cpp)
 inline fs::path box_dir(const std::string& box) { return data_dir() / kBoxesDir / box; }
+inline fs::path downloads_dir() {
+  return data_dir() / kDownloadsDir;
+}
 
 }  // namespace vmlab::filenames

@@ -34,6 +34,7 @@ json to_json(const LabRecord& r) {
                       {"ssh_port", m.ssh_port},   {"steps", steps},
                       {"provisioned", m.provisioned}};
     if (m.halting) machines[name]["halting"] = true;
+    if (!m.box.empty()) machines[name]["box"] = m.box;
   }
   return {{"version", 1}, {"lab_id", r.lab_id}, {"provider", r.provider}, {"machines", machines}};
 }
@@ -48,6 +49,7 @@ LabRecord from_json(const json& j) {
     mr.created = m.value("created", false);
     mr.ssh_host = m.value("ssh_host", "");
     mr.ssh_port = m.value("ssh_port", 0);
+    mr.box = m.value("box", "");
     mr.provisioned = m.value("provisioned", false);
     mr.halting = m.value("halting", false);
     const json steps = m.value("steps", json::object());

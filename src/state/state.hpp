@@ -23,6 +23,7 @@ struct MachineRecord {
   bool created = false;
   std::string ssh_host;
   int ssh_port = 0;
+  std::string box;  // the box it was created from ("" in records written before it was kept)
   std::map<std::string, StepRecord> steps;  // step name -> record (only successful runs)
   bool provisioned = false;                 // every step of the node has run
   // A `halt` of the machine began and has not finished (it was killed): the guest may still
