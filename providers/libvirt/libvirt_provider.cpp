@@ -71,7 +71,7 @@ class LibvirtProvider final : public Provider {
     c.ssh_via_port_forward = false;
     c.guest_reachable = true;  // the host side of the management network: the core forwards
     c.private_networks = true;
-    c.snapshots = true;  // internal qcow2 snapshots of the overlay (with memory when running)
+    c.snapshots = true;   // internal qcow2 snapshots of the overlay (with memory when running)
     c.sync_mount = true;  // virtio-9p, mounted by the core over SSH
     return c;
   }
