@@ -7,6 +7,9 @@ BUILD_PKGS=(
   build-essential cmake ninja-build ccache pkg-config git dpkg-dev  # dpkg-dev: cpack's shlibdeps
   libtomlplusplus-dev libfmt-dev libboost-dev libboost-filesystem-dev
   libssh2-1-dev libssl-dev libvirt-dev doctest-dev libcli11-dev nlohmann-json3-dev libisofs-dev
+  # tests/fuzz: clang++ (Debian 12: 14) and its sanitizer + libFuzzer runtimes, which clang
+  # only recommends (and apt-get here installs no recommends)
+  clang libclang-rt-14-dev
 )
 RUN_PKGS=(
   libvirt-daemon-system libvirt-clients dnsmasq-base iptables qemu-system-x86 qemu-utils
