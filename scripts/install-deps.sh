@@ -8,6 +8,9 @@ BUILD_PKGS=(
   libtomlplusplus-dev libfmt-dev libboost-dev libboost-filesystem-dev
   libssh2-1-dev libssl-dev libvirt-dev doctest-dev libcli11-dev nlohmann-json3-dev libisofs-dev
   libcurl4-openssl-dev libarchive-dev  # box downloads (src/boxes/fetch.cpp), box archives
+  # tests/fuzz: clang++ (Debian 12: 14) and its sanitizer + libFuzzer runtimes, which clang
+  # only recommends (and apt-get here installs no recommends)
+  clang libclang-rt-14-dev
 )
 RUN_PKGS=(
   libvirt-daemon-system libvirt-clients dnsmasq-base iptables qemu-system-x86 qemu-utils

@@ -39,6 +39,24 @@ json to_json(const LabRecord& r) {
   return {{"version", 1}, {"lab_id", r.lab_id}, {"provider", r.provider}, {"machines", machines}};
 }
 
+// JSON that is not a record as record_text() writes it; the callers' json::exception handlers
+// report it like a syntax error, naming the file.
+class NotARecord : public json::exception {
+ public:
+  explicit NotARecord(const std::string& what) : json::exception(0, what.c_str()) {}
+};
+
+// ssh_port must be an integer port (0 = not known yet). Reading any other number as an int
+// was undefined behaviour (1e300: float-cast overflow; found by tests/fuzz/fuzz_state).
+int port_of(const std::string& machine, const json& m) {
+  const auto it = m.find("ssh_port");
+  if (it == m.end()) return 0;
+  if (!it->is_number_integer() || *it < 0 || *it > 65535)
+    throw NotARecord(
+        fmt::format("machine \"{}\": ssh_port {} is not a port number", machine, it->dump()));
+  return it->get<int>();
+}
+
 LabRecord from_json(const json& j) {
   LabRecord r;
   r.lab_id = j.value("lab_id", "");
@@ -48,7 +66,7 @@ LabRecord from_json(const json& j) {
     MachineRecord mr;
     mr.created = m.value("created", false);
     mr.ssh_host = m.value("ssh_host", "");
-    mr.ssh_port = m.value("ssh_port", 0);
+    mr.ssh_port = port_of(name, m);
     mr.box = m.value("box", "");
     mr.provisioned = m.value("provisioned", false);
     mr.halting = m.value("halting", false);
