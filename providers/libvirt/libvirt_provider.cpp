@@ -101,8 +101,10 @@ class LibvirtProvider final : public Provider {
     if (!dom) throw ProviderError(fmt::format("{}: machine is not created", m.node));
     const int st = take(virt::domain_state(dom.get()));
     // Paused (a snapshot save cut short, or a user's virsh suspend): running again is resuming.
+    // libvirt also reports a domain it is still starting (a vmlab killed meanwhile) as paused,
+    // and it may be running by the time we resume it: that is success too.
     if (st == VIR_DOMAIN_PAUSED) {
-      take(virt::resume_domain(dom.get()));
+      resume_or_running(dom.get());
       return;
     }
     if (is_active(st)) return;
@@ -223,8 +225,7 @@ class LibvirtProvider final : public Provider {
 
   void resume(const MachineRef& m) override {
     auto dom = existing(m);
-    if (take(virt::domain_state(dom.get())) == VIR_DOMAIN_PAUSED)
-      take(virt::resume_domain(dom.get()));
+    if (take(virt::domain_state(dom.get())) == VIR_DOMAIN_PAUSED) resume_or_running(dom.get());
   }
 
   std::string console_tail(const MachineRef& m, int lines) override {
@@ -233,6 +234,13 @@ class LibvirtProvider final : public Provider {
   }
 
  private:
+  // Resumes a paused domain; one found running meanwhile is no failure.
+  static void resume_or_running(virDomainPtr d) {
+    auto r = virt::resume_domain(d);
+    if (!r.ok() && take(virt::domain_state(d)) != VIR_DOMAIN_RUNNING)
+      throw ProviderError(r.error());
+  }
+
   virt::Domain existing(const MachineRef& m) {
     auto dom = take(virt::find_domain(conn(m), domain_name(m)));
     if (!dom) throw ProviderError(fmt::format("{}: machine is not created", m.node));
