@@ -122,16 +122,19 @@ for t in $(seq 1 "$TRIALS"); do
   killed_log=""
   case $kind in
     0)  what="kill -9 vmup"
-        at="$(awk -v r=$RANDOM 'BEGIN{printf "%.1f", r % 200 / 10}')"
+        r=$RANDOM  # drawn here: a subshell would reseed it
+        at="$(awk -v r=$r 'BEGIN{printf "%.1f", r % 200 / 10}')"
         how="$(kill_after "$at" "$E2E_TMP/t$t-killed.log" "$VMLAB" up --json)"
         killed_log="$E2E_TMP/t$t-killed.log" ;;
     1)  what="kill -9 vmhalt"
         vm up > "$E2E_TMP/t$t-up0.log" 2>&1 || { result="first up failed"; }
-        at="$(awk -v r=$RANDOM 'BEGIN{printf "%.1f", r % 30 / 10}')"
+        r=$RANDOM  # drawn here: a subshell would reseed it
+        at="$(awk -v r=$r 'BEGIN{printf "%.1f", r % 30 / 10}')"
         how="$(kill_after "$at" "$E2E_TMP/t$t-killed.log" "$VMLAB" halt --json)" ;;
     2)  what="kill -9 vmdestroy"
         vm up > "$E2E_TMP/t$t-up0.log" 2>&1 || { result="first up failed"; }
-        at="$(awk -v r=$RANDOM 'BEGIN{printf "%.1f", r % 30 / 10}')"
+        r=$RANDOM  # drawn here: a subshell would reseed it
+        at="$(awk -v r=$r 'BEGIN{printf "%.1f", r % 30 / 10}')"
         how="$(kill_after "$at" "$E2E_TMP/t$t-killed.log" "$VMLAB" destroy -f --json)" ;;
   esac
   if [ "$result" = ok ]; then
