@@ -24,8 +24,8 @@ namespace {
 
 const std::string kVmlab = std::string(VMLAB_BIN_DIR) + "/vmlab";
 
-// A port nothing listens on now (bound and released again).
-int free_port(int type = SOCK_STREAM) {
+// A socket bound on 127.0.0.1 at a port the kernel picks; `port` gets that port.
+int bind_loopback(int type, int& port) {
   int fd = ::socket(AF_INET, type, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -33,8 +33,15 @@ int free_port(int type = SOCK_STREAM) {
   socklen_t len = sizeof a;
   ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
+// A port nothing listens on now (bound and released again).
+int free_port(int type = SOCK_STREAM) {
+  int port = 0;
+  ::close(bind_loopback(type, port));
+  return port;
 }
 
 // Echoes every TCP connection ("echo:" + what came), closing after the client half-closes.
@@ -42,15 +49,8 @@ struct TcpEcho {
   int fd = -1, port = 0;
   std::thread t;
   TcpEcho() {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fd = bind_loopback(SOCK_STREAM, port);
     ::listen(fd, 8);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
     t = std::thread([this] {
       for (;;) {
         int c = ::accept(fd, nullptr, nullptr);
@@ -75,14 +75,7 @@ struct UdpEcho {
   int fd = -1, port = 0;
   std::thread t;
   UdpEcho() {
-    fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
+    fd = bind_loopback(SOCK_DGRAM, port);
     t = std::thread([this] {
       char buf[512];
       for (;;) {
