@@ -218,6 +218,21 @@ EOF
     R"SH(  say "kubeadm init (advertise $NODE_IP, pod network $POD_CIDR; several minutes under TCG)"
   log=/var/log/vmlab-kubeadm-init.log
   cfg=/etc/kubernetes/vmlab-kubeadm.yaml
+  # Patience for the static pods' probes: kubeadm's (timeout 15 s, 8 failures = 80 s) let the
+  # kubelet kill a starved API server or etcd under TCG while workers install packages, and
+  # their restart takes minutes there ("TLS handshake timeout", then "connection refused").
+  # 60 s per probe and 30 failures (~30 min) before a restart.
+  patches=/etc/kubernetes/vmlab-patches
+  mkdir -p $patches
+  for c in kube-apiserver etcd kube-controller-manager kube-scheduler; do
+    cat > $patches/$c.yaml <<EOF
+spec:
+  containers:
+  - name: $c
+    livenessProbe: {timeoutSeconds: 60, failureThreshold: 30}
+    startupProbe: {timeoutSeconds: 60, failureThreshold: 60}
+EOF
+  done
   : > $log
   # In phases: under TCG the kubelet (105 MB of Go) needed ~3 min from start to healthz, and
   # kubeadm's kubelet-check gives up before that (wait-control-plane failed). So: preflight,
@@ -238,7 +253,7 @@ EOF
   for i in $(seq 1 300); do kubelet_ok && break; sleep 2; done
   kubelet_ok || { say "the kubelet is not healthy 10 min after its start"; exit 11; }
   say "kubelet healthy after $(( $(date +%s) - t0 )) s"
-  { rc=0; kubeadm init --config $cfg --skip-token-print \
+  { rc=0; kubeadm init --config $cfg --skip-token-print --experimental-patches $patches \
       --skip-phases=preflight,certs,kubeconfig,kubelet-start,addon/coredns || rc=$?; echo "$rc" > $log.rc; } 2>&1 | tee -a $log
   rc="$(cat $log.rc)"
   if [ "$rc" != 0 ]; then
