@@ -323,7 +323,7 @@ HF_VER="$(hyperfine --version 2>/dev/null || echo "not installed: date +%s%N loo
   echo "meaningful for the operations that do not depend on boot time (no-op \`up\`, \`status\`,"
   echo "\`ssh -c\`, \`provision\`, \`destroy\`). Vagrant was not run here: bench/vagrant.sh measures it beside vmlab in one run (its section below)."
   # The sections of bench/vagrant.sh, bench/docker.sh, bench/k8s.sh and bench/scale.sh (by hand) are kept.
-  for sec in vagrant-bench docker-bench k8s-bench scale-bench; do
+  for sec in vagrant-bench scale-curve docker-bench k8s-bench scale-bench; do
     if grep -qx "<!-- $sec -->" "$RESULTS" 2>/dev/null; then
       echo
       sed -n "/^<!-- $sec -->\$/,/^<!-- \/$sec -->\$/p" "$RESULTS"
