@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
+#include <thread>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -50,6 +52,17 @@ std::unique_ptr<communicator::Remote> Context::peer(const std::string& name,
 void Context::publish(const std::string& name, std::string value, bool secret) const {
   if (outputs) outputs->put(node.name, step.name, name, std::move(value), secret);
   log::debug("provision", "{}: published {}{}", step_title(*this), name, secret ? " (secret)" : "");
+}
+
+void Context::pause(std::chrono::milliseconds d) const {
+  const auto end = std::chrono::steady_clock::now() + d;
+  for (;;) {
+    if (check_cancel) check_cancel();
+    const auto left = end - std::chrono::steady_clock::now();
+    if (left <= std::chrono::milliseconds::zero()) return;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        left, std::chrono::milliseconds(250)));
+  }
 }
 
 std::optional<std::string> Context::output_of(const std::string& n, const std::string& s,

@@ -14,6 +14,7 @@
 //    a non-zero exit status is a failure, never ignored.
 //  - All remote output goes to ctx.output, line by line, as it arrives.
 //  - Provisioners hold no state between calls; one instance may serve many nodes in turn.
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -59,6 +60,8 @@ struct Context {
   const config::Topology* topo = nullptr;  // the whole lab (null in single-node tests)
   Peers* peers = nullptr;                  // null: this run reaches no other node
   StepOutputs* outputs = nullptr;          // null: values are not handed on
+  // Throws vmlab::Interrupted after a Ctrl-C (the executor's safe point); may be empty.
+  std::function<void()> check_cancel;
 
   // ExecOptions that stream into `output`.
   communicator::ExecOptions exec_options() const;
@@ -71,6 +74,9 @@ struct Context {
   // A value published by step `step` of `node` (this run, or non-secret from an earlier one).
   std::optional<std::string> output_of(const std::string& node, const std::string& step,
                                        const std::string& name) const;
+  // Sleeps `d` in short slices, each a safe point (check_cancel): a step that polls (a worker
+  // waiting for its control plane) stops at the first Ctrl-C instead of at its deadline.
+  void pause(std::chrono::milliseconds d) const;
 };
 
 class Provisioner {

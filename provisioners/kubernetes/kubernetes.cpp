@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -57,6 +58,15 @@ namespace {
 const char* const kAdminConf = "/etc/kubernetes/admin.conf";
 const char* const kGuestTmp = "/var/tmp/vmlab-k8s";
 const char* const kBuildBundle = "bundles/kubernetes/build-bundle.sh";
+
+// One worker joins at a time (per vmup process): a kubelet's first start and TLS bootstrap
+// load the control plane, and under TCG on 2 cores two at once left its API server answering
+// nothing for minutes (both joins timed out). A waiting worker holds no session to the plane.
+// A waiting worker stops at a first Ctrl-C; the join in progress finishes its command.
+std::timed_mutex& join_slot() {
+  static std::timed_mutex m;
+  return m;
+}
 
 fs::path kubeconfig_path(const fs::path& project) {
   return filenames::kubeconfig(project);
@@ -272,8 +282,14 @@ class Run {
   // first attempt left): under TCG on a loaded host the kubelet's TLS bootstrap once outlasted
   // kubeadm's fixed wait while the control plane was slow to approve the node's certificate.
   void join(const Plane& plane) {
+    std::unique_lock slot(join_slot(), std::defer_lock);
+    if (!slot.try_lock()) {
+      say("waiting for another worker's join to finish (one join at a time)");
+      while (!slot.try_lock_for(std::chrono::milliseconds(250)))
+        if (ctx_.check_cancel) ctx_.check_cancel();
+    }
     const auto t0 = std::chrono::steady_clock::now();
-    constexpr int kAttempts = 2;
+    constexpr int kAttempts = 3;
     for (int attempt = 1;; ++attempt) {
       const int st = join_once(plane);
       if (st == 0) break;
@@ -311,7 +327,7 @@ class Run {
             "lines are above)",
             step_title(ctx_));
       }
-      std::this_thread::sleep_for(std::chrono::seconds(5));
+      ctx_.pause(std::chrono::seconds(5));
     }
     say(fmt::format("{} Ready, {} s after the join started", ctx_.node.name, secs(t0)));
   }
@@ -386,7 +402,7 @@ class Run {
                         plane.node->name, why.substr(0, 160)));
         last_say = std::chrono::steady_clock::now();
       }
-      std::this_thread::sleep_for(std::chrono::seconds(15));
+      ctx_.pause(std::chrono::seconds(15));
     }
   }
 
@@ -429,7 +445,7 @@ class Run {
       if (std::chrono::steady_clock::now() > deadline)
         throw Error("{}: {} got no podCIDR from the controller manager within 3 min",
                     step_title(ctx_), ctx_.node.name);
-      std::this_thread::sleep_for(std::chrono::seconds(3));
+      ctx_.pause(std::chrono::seconds(3));
     }
     std::set<std::string> k8s_nodes;
     if (ctx_.topo)

@@ -97,6 +97,10 @@ Description=kubelet: The Kubernetes Node Agent
 Documentation=https://kubernetes.io/docs/home/
 Wants=network-online.target docker.service
 After=network-online.target docker.service
+# Not before kubeadm wrote its config (upstream's unit restarts a kubelet without one every
+# 10 s until init/join: under TCG each start of that 105 MB binary costs seconds of CPU that
+# the control plane, booting or joining nodes on the same host cores, then lacks).
+ConditionPathExists=/var/lib/kubelet/config.yaml
 
 [Service]
 ExecStart=/usr/bin/kubelet
@@ -300,8 +304,11 @@ log=/var/log/vmlab-kubeadm-join.log
 { rc=0; timeout 900 kubeadm join --config $cfg $ignore || rc=$?; echo "$rc" > $log.rc; } 2>&1 | tee $log
 rc="$(cat $log.rc)"
 if [ "$rc" != 0 ]; then
+  # A preflight check that failed has [ERROR ...] lines; a preflight phase that could not read
+  # the cluster's config in time (a slow API server) is a timeout, tried again.
+  if grep -q 'error execution phase preflight' $log && grep -q '\[ERROR ' $log; then exit 10; fi
+  if [ "$rc" = 124 ] || grep -qE 'timed out|timeout|Timeout|deadline exceeded|connection refused' $log; then exit 11; fi
   if grep -q 'error execution phase preflight' $log; then exit 10; fi
-  if [ "$rc" = 124 ] || grep -qE 'timed out|timeout' $log; then exit 11; fi
   exit 12
 fi
 )SH";

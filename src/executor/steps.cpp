@@ -6,6 +6,7 @@
 #include "core/log.hpp"
 #include "core/settings.hpp"
 #include "executor/access.hpp"
+#include "executor/cancel.hpp"
 
 namespace vmlab::executor {
 namespace {
@@ -97,6 +98,7 @@ void StepRuntime::run_step(communicator::Remote& remote, const config::Node& nod
                             &lab_.topo,
                             this,
                             &outputs_};
+  ctx.check_cancel = [] { check_cancel(); };
   try {
     provisioners::run_step(*p, ctx);
   } catch (const Interrupted&) {
