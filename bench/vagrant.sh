@@ -103,12 +103,16 @@ remove_vagrant_nets() {
 e2e_on_exit remove_vagrant_nets
 BOXFILE="$E2E_TMP/bench-debian12.box"
 tar -C "$VAG_DIR" -cf "$BOXFILE" metadata.json Vagrantfile box.img
+rm -rf "$VAGRANT_HOME"
 in_ns vagrant box add --force --name bench-debian12 "$BOXFILE" > "$LOGS/vagrant-box-add.log" 2>&1 \
   || { cat "$LOGS/vagrant-box-add.log"; e2e_fail "vagrant box add failed"; }
 rm -f "$BOXFILE"
-# The box volume, uploaded before the rounds (vagrant-libvirt names it
-# <box>_vagrant_box_image_<version>_<file>; an unversioned local box has version 0).
-BOXVOL=bench-debian12_vagrant_box_image_0_box.img
+# The box volume, uploaded before the rounds (as `vmlab box add` does for vmlab). vagrant-libvirt
+# 0.11.2 names it <box>_vagrant_box_image_<version>_box.img, and for an unversioned local box
+# the version is "0_<mtime of the box.img under VAGRANT_HOME>" (handle_box_image.rb).
+BOXIMG="$(find "$VAGRANT_HOME/boxes/bench-debian12" -name box.img | head -n1)"
+[ -n "$BOXIMG" ] || e2e_fail "vagrant box add left no box.img under $VAGRANT_HOME"
+BOXVOL="bench-debian12_vagrant_box_image_0_$(stat -c %Y "$BOXIMG")_box.img"
 qemu-img convert -O qcow2 "$VAG_DIR/box.img" "$POOL_DIR/$BOXVOL"
 chmod 0644 "$POOL_DIR/$BOXVOL"
 in_ns virsh -q -c qemu:///system pool-refresh "$POOL" >/dev/null
@@ -154,7 +158,6 @@ INSECURE="$E2E_TMP/insecure"
 # Vagrant's published insecure key pair (the private half is public too: hashicorp/vagrant
 # keys/vagrant); the box trusts it. Taken from the installed vagrant package.
 KEYSRC="$(dpkg -L vagrant | grep -E '/keys/vagrant$' | head -n1)"
-[ -n "$KEYSRC" ] || KEYSRC="$(find /usr/share/rubygems-integration /usr/lib/ruby -path '*keys/vagrant' -type f 2>/dev/null | head -n1)"
 [ -n "$KEYSRC" ] || e2e_fail "Vagrant's insecure private key not found in the vagrant package"
 install -m 0600 "$KEYSRC" "$INSECURE"
 SSHO=(-i "$INSECURE" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR

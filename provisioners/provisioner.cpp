@@ -60,8 +60,8 @@ void Context::pause(std::chrono::milliseconds d) const {
     if (check_cancel) check_cancel();
     const auto left = end - std::chrono::steady_clock::now();
     if (left <= std::chrono::milliseconds::zero()) return;
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        left, std::chrono::milliseconds(250)));
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(250)));
   }
 }
 
