@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -15,6 +16,11 @@
 #include "core/log.hpp"
 
 int main(int argc, char** argv) {
+  // A write to a peer that went away must be an error, not death by SIGPIPE: libvirt's RPC
+  // socket when libvirtd is restarted (libvirt asks its clients to ignore SIGPIPE; found by
+  // the fault campaign: `vmup` exited 141 without a word). Children get it back by default
+  // (communicator/local_command.cpp, the forwarder, `vmssh`'s exec of ssh).
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   const std::string implied = vmlab::cli::command_for_name(argc > 0 ? argv[0] : "vmlab");
   if (!implied.empty()) args.insert(args.begin(), implied);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstring>
 
 #include "cli/command.hpp"
@@ -51,6 +52,7 @@ void run_ssh(GlobalOptions& g, const Opts& o) {
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::fflush(stdout);
+  std::signal(SIGPIPE, SIG_DFL);  // ignored by vmlab (main.cpp), not by the ssh it becomes
   execvp("ssh", argv.data());
   throw Error("cannot run ssh: {} (install openssh-client)", std::strerror(errno));
 }

@@ -1,5 +1,12 @@
 #include "communicator/detail/async_session.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
 #include <map>
 #include <mutex>
 
@@ -37,6 +44,39 @@ struct ChannelGuard {
 };
 
 }  // namespace
+
+// A machine that disappears under a session (its QEMU killed, its network gone) answers
+// nothing, and a read would wait forever: TCP keepalive probes after 30 s of silence, every
+// 10 s, 9 unanswered = dead (~2 min); unacknowledged data times out after the same 2 min. The
+// guest's kernel answers the probes, so a long quiet command is not affected.
+static constexpr int kKeepIdleS = 30, kKeepIntervalS = 10, kKeepCount = 9;
+static constexpr int kDeadAfterS = kKeepIdleS + kKeepIntervalS * kKeepCount;
+
+static void set_keepalive(int fd) {
+  const int on = 1, idle = kKeepIdleS, intvl = kKeepIntervalS, cnt = kKeepCount;
+  const unsigned user_timeout_ms = kDeadAfterS * 1000u;
+  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
+}
+
+// libssh2's text for a failed read or write, with what a timed-out socket means.
+static std::string io_failure(const std::string& libssh2_text, int err) {
+  if (err != ETIMEDOUT) return libssh2_text;
+  return fmt::format(
+      "{} (no answer from the machine for {} s: it stopped, or its network went away)",
+      libssh2_text, kDeadAfterS);
+}
+
+// The pending error of the session's socket (SO_ERROR), 0 if none.
+int AsyncSession::socket_error() {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(sock_.native_handle(), SOL_SOCKET, SO_ERROR, &err, &len) != 0) return errno;
+  return err;
+}
 
 void global_init() {
   static std::once_flag once;
@@ -148,6 +188,7 @@ Task<std::optional<Failure>> AsyncSession::connect(std::chrono::milliseconds tim
     co_return fail(FailureKind::ConnectionRefused, msg::connection_refused(t_));
   if (ec) co_return fail(FailureKind::Unreachable, msg::unreachable(t_, ec.message()));
   sock_.set_option(asio::ip::tcp::no_delay(true), ec);
+  set_keepalive(sock_.native_handle());
 
   session_ = libssh2_session_init_ex(nullptr, nullptr, nullptr, this);
   if (!session_) co_return fail(FailureKind::ProtocolError, msg::handshake_failed(t_, "out of memory"));
@@ -244,7 +285,7 @@ Task<Outcome<int>> AsyncSession::exec(std::string wire, std::string shown, ExecO
           continue;
         }
         if (n == 0 || n == LIBSSH2_ERROR_EAGAIN) break;
-        co_return fail(FailureKind::ProtocolError, last_error());
+        co_return fail(FailureKind::ProtocolError, io_failure(last_error(), errno));
       }
     }
     if (eof) break;
@@ -254,7 +295,8 @@ Task<Outcome<int>> AsyncSession::exec(std::string wire, std::string shown, ExecO
     unsigned long queued = 0;
     libssh2_channel_window_read_ex(ch, &queued, nullptr);
     if (queued > 0 || libssh2_channel_eof(ch)) continue;
-    if (!co_await wait_io()) co_return fail(FailureKind::ProtocolError, "connection closed");
+    if (!co_await wait_io())
+      co_return fail(FailureKind::ProtocolError, io_failure("connection closed", socket_error()));
   }
   out_lines.flush();
   err_lines.flush();

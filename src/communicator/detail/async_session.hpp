@@ -111,6 +111,7 @@ class AsyncSession {
   void disarm();
   bool timed_out() const { return watch_->expired; }
   std::string last_error() const;
+  int socket_error();  // SO_ERROR of the socket (a keepalive that timed out: ETIMEDOUT)
 
   // SFTP helpers (sftp_upload.cpp).
   Task<std::optional<Failure>> sftp_mkdir_p(LIBSSH2_SFTP* sftp, const std::string& dir);
