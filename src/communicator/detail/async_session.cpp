@@ -1,10 +1,9 @@
 #include "communicator/detail/async_session.hpp"
 
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-
-#include <fmt/format.h>
 
 #include <cerrno>
 #include <map>
