@@ -250,8 +250,12 @@ else
     for _ in $(seq 1 100); do kill -0 "$old" 2>/dev/null || break; sleep 0.2; done
     kill -0 "$old" 2>/dev/null && result="libvirtd (pid $old) did not stop"
     sleep 3  # vmup keeps waiting without its daemon for a while
-    ip netns exec "$E2E_NETNS" libvirtd -d
+    # Started with no descriptor of ours beyond 0-2 (the daemon would keep flock's lock on
+    # /tmp/vmlab-e2e.lock for ever), and recorded where scripts/libvirtd-netns.sh's stop (the
+    # teardown) looks for the daemon it started.
+    ip netns exec "$E2E_NETNS" bash -c 'for fd in /proc/self/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec libvirtd -d' 2>/dev/null
     for _ in $(seq 1 100); do in_ns virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.3; done
+    [ -f "/run/vmlab-libvirtd/$E2E_NETNS/libvirtd.pid" ] && cp /run/libvirtd.pid "/run/vmlab-libvirtd/$E2E_NETNS/libvirtd.pid"
     note="libvirtd $old -> $(cat /run/libvirtd.pid)"
   fi
   rc=0; wait "$UPPID" || rc=$?
