@@ -16,6 +16,7 @@ SIZES="${BENCH_SIZES:-1 3 6 10}"
 MEM="${BENCH_NODE_MEM:-160MiB}"
 RESULTS="${BENCH_RESULTS:-$BENCH_DIR/RESULTS.md}"
 . "$REPO/tests/e2e/lib.sh"
+. "$BENCH_DIR/lib-results.sh"
 bench_log() { echo "bench: [$(date +%T)] $*" >&2; }
 [ -x /usr/bin/time ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q time >/dev/null
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -97,16 +98,5 @@ the start, $LOAD_END at the end. RSS: peak resident memory of the vmlab process 
 Logs: $LOGS.
 <!-- /scale-curve -->"
 echo "$SECTION"
-if grep -qx '<!-- scale-curve -->' "$RESULTS" 2>/dev/null; then
-  python3 - "$RESULTS" "$SECTION" <<'PY'
-import sys, re
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-text = re.sub(r"<!-- scale-curve -->.*?<!-- /scale-curve -->", lambda m: section, text, flags=re.S)
-open(path + ".new", "w").write(text)
-PY
-  mv "$RESULTS.new" "$RESULTS"
-else
-  printf '\n%s\n' "$SECTION" >> "$RESULTS"
-fi
+results_section scale-curve "$SECTION" "$RESULTS"
 bench_log "wrote the scale-curve section of $RESULTS"

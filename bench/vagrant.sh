@@ -35,6 +35,7 @@ TOOLS="${BENCH_TOOLS:-plain vmlab vagrant vagrant-t}"
 RESULTS="${BENCH_RESULTS:-$BENCH_DIR/RESULTS.md}"
 NS=vmlab-e2e
 . "$REPO/tests/e2e/lib.sh"
+. "$BENCH_DIR/lib-results.sh"
 bench_log() { echo "bench: [$(date +%T)] $*" >&2; }
 
 if ! command -v vagrant >/dev/null || [ ! -d /usr/share/doc/vagrant-libvirt ]; then
@@ -332,16 +333,5 @@ Logs of every command: $LOGS (kept after the run).
 <!-- /vagrant-bench -->"
 echo
 echo "$SECTION"
-if grep -qx '<!-- vagrant-bench -->' "$RESULTS" 2>/dev/null; then
-  python3 - "$RESULTS" "$SECTION" <<'PY'
-import sys, re
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read()
-text = re.sub(r"<!-- vagrant-bench -->.*?<!-- /vagrant-bench -->", lambda m: section, text, flags=re.S)
-open(path + ".new", "w").write(text)
-PY
-  mv "$RESULTS.new" "$RESULTS"
-else
-  printf '\n%s\n' "$SECTION" >> "$RESULTS"
-fi
+results_section vagrant-bench "$SECTION" "$RESULTS"
 bench_log "wrote the vagrant-bench section of $RESULTS"
