@@ -206,6 +206,11 @@ networking:
   podSubnet: $POD_CIDR
 apiServer:
   timeoutForControlPlane: 20m
+etcd:
+  local:
+    extraArgs:
+      heartbeat-interval: "500"
+      election-timeout: "5000"
 controllerManager:
   extraArgs:
     leader-elect: "false"
@@ -225,16 +230,22 @@ EOF
   # Patience for the static pods' probes: kubeadm's (timeout 15 s, 8 failures = 80 s) let the
   # kubelet kill a starved API server or etcd under TCG while workers install packages, and
   # their restart takes minutes there ("TLS handshake timeout", then "connection refused").
-  # 60 s per probe and 30 failures (~30 min) before a restart.
+  # 60 s per probe and 30 failures before a restart. And less often: the probes are HTTPS
+  # requests, a TLS handshake each, and kubeadm probes the API server's /readyz every second;
+  # under TCG those handshakes alone kept the plane's kubelet and API server busy. Liveness
+  # every 30 s, the API server's readiness every 10 s. etcd (one member) ticks every 500 ms.
   patches=/etc/kubernetes/vmlab-patches
   mkdir -p $patches
   for c in kube-apiserver etcd kube-controller-manager kube-scheduler; do
+    ready=""
+    [ $c = kube-apiserver ] && ready="    readinessProbe: {periodSeconds: 10, timeoutSeconds: 60}"
     cat > $patches/$c.yaml <<EOF
 spec:
   containers:
   - name: $c
-    livenessProbe: {timeoutSeconds: 60, failureThreshold: 30}
+    livenessProbe: {periodSeconds: 30, timeoutSeconds: 60, failureThreshold: 30}
     startupProbe: {timeoutSeconds: 60, failureThreshold: 60}
+$ready
 EOF
   done
   : > $log

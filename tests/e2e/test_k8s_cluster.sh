@@ -159,7 +159,16 @@ spec:
   ports: [{port: 80, targetPort: 8080}]
 EOF
 START=$(date +%s)
-k rollout status deployment/web --timeout=600s || { k get pods -o wide; k describe pods | tail -n 40; e2e_fail "the Deployment did not become available"; }
+k rollout status deployment/web --timeout=600s || {
+  k get pods -o wide; k describe pods | tail -n 60
+  k get events -A --sort-by=.lastTimestamp | tail -n 40
+  k describe nodes | grep -E -A 9 '^(Name:|Conditions:)'
+  for n in m $(seq -f 'w%g' 1 "$WORKERS"); do
+    echo "--- $n: kubelet's last lines, docker ps"
+    vm ssh "$n" -c 'sudo journalctl -u kubelet --no-pager -n 25; sudo docker ps -a | head -n 20' || true
+  done
+  e2e_fail "the Deployment did not become available"
+}
 echo "TIME Deployment available: $(( $(date +%s) - START )) s"
 PODS="$(k get pods -l app=web -o jsonpath='{range .items[*]}{.metadata.name} {.status.podIP} {.spec.nodeName}{"\n"}{end}')"
 echo "$PODS"
