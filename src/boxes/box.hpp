@@ -61,7 +61,7 @@ bool needs_first_login(const Box& box);
 bool reads_seed(const Box& box);
 
 // The guest's own first-boot configuration, which SSH may answer before it is done (real
-// cloud-init still writes users, files and the network after sshd is up).
+// cloud-init's config stage, apt sources and debconf among it, runs after sshd is up).
 struct GuestInit {
   std::string name;          // "cloud-init": shown as "waiting for <name> to finish"
   std::string wait_command;  // shell command that returns once it finished (status ignored)
