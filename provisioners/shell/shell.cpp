@@ -36,21 +36,40 @@ std::string shell_command(const std::string& remote_path, const std::vector<std:
   return cmd;
 }
 
+std::string shell_inline_command(const std::string& remote_path, const std::string& script,
+                                 const std::vector<std::string>& args) {
+  const std::string f = communicator::shell_quote(remote_path);
+  // rm first: a stale file of another run is replaced, not written through.
+  return fmt::format("rm -f {0}; (umask 077; printf %s {1} > {0}) && chmod 0700 {0} && {2}; "
+                     "rc=$?; rm -f {0}; exit $rc",
+                     f, communicator::shell_quote(script), shell_command(remote_path, args));
+}
+
 ProbeResult ShellProvisioner::probe(Context&) { return ProbeResult::Unknown; }
 
 void ShellProvisioner::apply(Context& ctx) {
   const std::string script = shell_script_text(ctx);
   const std::string remote = shell_remote_path(ctx.step.name, script);
-  {
-    const TempFile local(script, "vmlab-script");
-    ctx.remote.upload(local.path(), remote, 0755);
-  }
   const auto& s = ctx.step.as<ShellSettings>();
   auto opts = ctx.exec_options();
   opts.env = s.env;
   opts.sudo = s.privileged;
-  int status = ctx.remote.exec(shell_command(remote, s.args), opts);
-  ctx.remote.exec("rm -f " + communicator::shell_quote(remote), {});
+  int status = 0;
+  const std::string one = shell_inline_command(remote, script, s.args);
+  if (communicator::compose_command(one, opts, ctx.remote.target().user).size() <=
+      kInlineScriptMax) {
+    // One channel instead of an SFTP session, the run and a removal: under TCG each of those
+    // is a process start in the guest (sftp-server, a shell), a second or so.
+    opts.shown_as = shell_command(remote, s.args);
+    status = ctx.remote.exec(one, opts);
+  } else {
+    {
+      const TempFile local(script, "vmlab-script");
+      ctx.remote.upload(local.path(), remote, 0700);
+    }
+    status = ctx.remote.exec(shell_command(remote, s.args), opts);
+    ctx.remote.exec("rm -f " + communicator::shell_quote(remote), {});
+  }
   if (status != 0) throw Error("{}: script exited with status {}", step_title(ctx), status);
 }
 

@@ -29,6 +29,9 @@ struct ExecOptions {
   LineFn on_stdout_line;  // called in arrival order, on the calling thread
   LineFn on_stderr_line;
   bool secret = false;              // the command text is redacted in logs and errors
+  // When set, logs and errors show this instead of the command text (a long command that
+  // carries a file's content, e.g. a shell step's script, is shown by what it does).
+  std::string shown_as;
   std::set<std::string> secret_env; // env keys whose values are redacted in logs
 };
 

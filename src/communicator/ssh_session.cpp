@@ -65,15 +65,21 @@ void SshSession::upload(const std::filesystem::path& local, const std::string& r
   // Dropbear 2022.83 (Debian 12, and our test box) can kill a connection whose next channel
   // request races with the exit of the SFTP server child (mkj/dropbear#321, fixed in
   // 2024.86): the exec after an upload then fails with "Failed waiting for channel success",
-  // possibly after the command started. The next call uses a fresh connection instead.
-  detail::run_sync(impl_->io, impl_->s->disconnect());
+  // possibly after the command started. The next call uses a fresh connection instead, for
+  // Dropbear only: a new connection is a whole handshake (about a second under TCG).
+  drop_after_sftp();
+}
+
+void SshSession::drop_after_sftp() {
+  if (impl_->s->server_banner().find("dropbear") != std::string::npos)
+    detail::run_sync(impl_->io, impl_->s->disconnect());
 }
 
 void SshSession::download(const std::string& remote, const std::filesystem::path& local, int mode) {
   impl_->ensure_connected(target());
   auto f = detail::run_sync(impl_->io, impl_->s->download(remote, local, mode));
   if (f) throw SshError(f->message);
-  detail::run_sync(impl_->io, impl_->s->disconnect());  // dropbear #321: see upload()
+  drop_after_sftp();  // dropbear #321: see upload()
 }
 
 SshSession wait_ready(const SshTarget& target, std::chrono::steady_clock::time_point deadline,

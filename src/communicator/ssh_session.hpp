@@ -46,6 +46,7 @@ class SshSession final : public Remote {
   explicit SshSession(std::unique_ptr<Impl> impl);
 
  private:
+  void drop_after_sftp();  // Dropbear only: see upload()
   std::unique_ptr<Impl> impl_;
 };
 

@@ -115,6 +115,12 @@ void AsyncSession::disarm() {
   timer_.cancel();
 }
 
+std::string AsyncSession::server_banner() const {
+  if (!session_) return {};
+  const char* b = libssh2_session_banner_get(session_);
+  return b ? b : "";
+}
+
 std::string AsyncSession::last_error() const {
   if (!session_) return "not connected";
   char* msg = nullptr;

@@ -71,6 +71,8 @@ class AsyncSession {
   void abort();
 
   bool connected() const { return session_ != nullptr; }
+  // The server's identification string ("SSH-2.0-OpenSSH_9.2p1 ..."); empty when not connected.
+  std::string server_banner() const;
   const SshTarget& target() const { return t_; }
 
  private:

@@ -80,6 +80,24 @@ TEST_CASE("shell helpers: remote path and command line") {
   CHECK(shell_command("/tmp/x.sh", {"3", "a b", "it's"}) == "'/tmp/x.sh' '3' 'a b' 'it'\\''s'");
 }
 
+TEST_CASE("shell inline command: writes, runs with args, removes, keeps the exit status") {
+  // Run by a real /bin/sh: a script with quotes and a shebang, args with a space and a quote.
+  test::TempDir tmp;
+  const std::string f = (tmp / "vmlab-step-abc.sh").string();
+  const std::string script = "#!/bin/sh\necho \"it's $# $2\"\nexit 3\n";
+  auto r = test::run_shell(shell_inline_command(f, script, {"a b", "c'd"}));
+  CHECK(r.code == 3);
+  CHECK(r.out == "it's 2 c'd\n");
+  CHECK_FALSE(std::filesystem::exists(f));
+  // A stale read-only file of an earlier run is replaced, not written through.
+  tmp.write("vmlab-step-abc.sh", "exit 9\n");
+  std::filesystem::permissions(f, std::filesystem::perms::owner_read);
+  r = test::run_shell(shell_inline_command(f, "#!/bin/sh\necho fresh\n", {}));
+  CHECK(r.code == 0);
+  CHECK(r.out == "fresh\n");
+  CHECK_FALSE(std::filesystem::exists(f));
+}
+
 TEST_CASE("file helpers: sha256sum parsing and local digests") {
   std::string h(64, 'a');
   auto m = parse_sha256sum(h + "  ./a b\n" + h + " *./bin\njunk\n");
