@@ -40,9 +40,10 @@ std::string shell_inline_command(const std::string& remote_path, const std::stri
                                  const std::vector<std::string>& args) {
   const std::string f = communicator::shell_quote(remote_path);
   // rm first: a stale file of another run is replaced, not written through.
-  return fmt::format("rm -f {0}; (umask 077; printf %s {1} > {0}) && chmod 0700 {0} && {2}; "
-                     "rc=$?; rm -f {0}; exit $rc",
-                     f, communicator::shell_quote(script), shell_command(remote_path, args));
+  return fmt::format(
+      "rm -f {0}; (umask 077; printf %s {1} > {0}) && chmod 0700 {0} && {2}; "
+      "rc=$?; rm -f {0}; exit $rc",
+      f, communicator::shell_quote(script), shell_command(remote_path, args));
 }
 
 ProbeResult ShellProvisioner::probe(Context&) { return ProbeResult::Unknown; }

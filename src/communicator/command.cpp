@@ -23,7 +23,7 @@ std::string build(const std::string& cmd, const ExecOptions& opts, const std::st
     bool hide = redact && opts.secret_env.count(k) > 0;
     out += "export " + k + "=" + (hide ? std::string("'***'") : shell_quote(v)) + "; ";
   }
-  std::string body = (redact && opts.secret)            ? std::string("<secret command>")
+  std::string body = (redact && opts.secret)              ? std::string("<secret command>")
                      : (redact && !opts.shown_as.empty()) ? opts.shown_as
                                                           : cmd;
   if (opts.sudo && user != "root")
