@@ -7,7 +7,7 @@
 # `scripts/demo.sh k8s`: the book's Kubernetes lab instead (examples/k8s-lab: m-k8s + three
 # workers, kubeadm v1.20.2 from the offline bundle), then `kubectl get nodes -o wide` on the
 # host with the fetched kubeconfig. Builds the bundle and the debian-12-k8s box once (cached in
-# /var/cache/vmlab; ~25 min cold); the lab itself takes 30-50 min under QEMU TCG on 2 cores.
+# /var/cache/vmlab; 11-25 min cold); the lab itself took 13 min under QEMU TCG on 2 cores here.
 # `scripts/demo.sh k8s --destroy` removes it.
 #
 # Where a libvirtd already runs (in this network namespace), vmlab uses it. Otherwise the
@@ -84,7 +84,7 @@ if [ "$LAB" = k8s-lab ]; then
   cd "$LAB_DIR"
   say "vmlab validate"
   vmlab validate
-  say "vmup: m-k8s (kubeadm init), then w1-k8s..w3-k8s join it (30-50 min under TCG)"
+  say "vmup: m-k8s (kubeadm init), then w1-k8s..w3-k8s join it (13 min here under TCG)"
   time "${IN[@]}" vmup
   KC="$(vmlab kubeconfig)"
   say "kubectl get nodes -o wide (on the host, with $KC)"
