@@ -46,6 +46,72 @@ fi
 VAGRANT_VERSION="$(vagrant --version 2>/dev/null | awk '{print $2}')"
 VL_VERSION="$(dpkg-query -W -f '${Version}' vagrant-libvirt 2>/dev/null)"
 
+# ---- the table (from T, the rounds' seconds) --------------------------------------------------
+med() { tr ' ' '\n' <<<"$1" | { grep . || true; } | sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) printf "%.2f", a[(NR + 1) / 2]; else printf "%.2f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
+cell() {  # TOOL MEASURE: "median (runs)"
+  local v="${T[$1.$2]:-}"
+  [ -n "$v" ] || { echo "-"; return; }
+  echo "$(med "$v") ($(echo $v | tr ' ' '/'))"
+}
+render_results() {
+TABLE="| measure (wall s, median of $ROUNDS round(s); the rounds in brackets) | plain libvirt + OpenSSH | Vagrant $VAGRANT_VERSION + vagrant-libvirt $VL_VERSION | Vagrant, tuned (\`guest = :debian\`) | vmlab | OpenSSH on vmlab's nodes | vmlab / plain | vmlab / Vagrant | vmlab / tuned | vmlab / OpenSSH on its nodes |
+|---|---|---|---|---|---|---|---|---|---|"
+for m in up up-noop status ssh provision halt destroy; do
+  case $m in
+    up) label='`up` from nothing (3 nodes to provisioned)' ;;
+    up-noop) label='`up` again, no-op' ;;
+    status) label='`status` (plain: `virsh list --all`)' ;;
+    ssh) label='`ssh node1 -c true`' ;;
+    provision) label='`provision` (one `echo` per node; plain: 3 × ssh in parallel)' ;;
+    halt) label='`halt` (plain: 3 × ACPI shutdown)' ;;
+    destroy) label='`destroy -f` (halted)' ;;
+  esac
+  p="$(med "${T[plain.$m]:-}")"; v="$(med "${T[vagrant.$m]:-}")"; t="$(med "${T[vagrant-t.$m]:-}")"; l="$(med "${T[vmlab.$m]:-}")"
+  o="$(med "${T[vmlab-openssh.$m]:-}")"
+  TABLE+="
+| $label | $(cell plain "$m") | $(cell vagrant "$m") | $(cell vagrant-t "$m") | $(cell vmlab "$m") | $(cell vmlab-openssh "$m") | $(ratio "$l" "$p") | $(ratio "$l" "$v") | $(ratio "$l" "$t") | $(ratio "$l" "$o") |"
+done
+SECTION="<!-- vagrant-bench -->
+## vmlab beside Vagrant (bench/vagrant.sh, one run, $(date -u +%Y-%m-%d))
+
+The same job for each tool: 3 nodes, 1 vCPU, 512 MiB, a static address on a private network,
+the hostname, one \`echo\` shell step; $([ "$DOMTYPE" = kvm ] && echo KVM || echo "QEMU TCG (no KVM)"), libvirtd in a network namespace, $(nproc) cores.
+The same image: boxes/build-disk-image.sh (Debian 12, GRUB on its own disk): vmlab boots it
+with its cloud-init seed; Vagrant and the plain boot its \`--vagrant\` variant (cloud-init
+off, Vagrant's insecure key, DHCP). $ROUNDS round(s), the tools' order rotating per round.
+Load average at start $LOAD_START, at the end $LOAD_END. Ratios < 1: vmlab is faster.
+\"OpenSSH on vmlab's nodes\": the system ssh with \`vmlab ssh-config\` against vmlab's guests, right
+after vmlab's own command (\`provision\`: 3 × \`ssh node sudo -n sh -c 'echo ...'\` in parallel), the
+floor of vmlab's own cost on the same guests. vmlab's \`up\` ends once its steps ran, which may be
+before cloud-init's final stage in the guests did; vmlab's later commands start after it.
+
+$TABLE
+
+Logs of every command: $LOGS (kept after the run).
+<!-- /vagrant-bench -->"
+echo
+echo "$SECTION"
+results_section vagrant-bench "$SECTION" "$RESULTS"
+bench_log "wrote the vagrant-bench section of $RESULTS"
+}
+
+# BENCH_FROM_LOG=FILE: no run, the table again from an earlier run's output (its "round R:
+# TOOL MEASURE: S s" lines), e.g. after the table's code changed.
+if [ -n "${BENCH_FROM_LOG:-}" ]; then
+  declare -A T=()
+  ROUNDS=0
+  while read -r r tool m sec; do
+    T[$tool.$m]="${T[$tool.$m]:-} $sec"
+    [ "$r" -le "$ROUNDS" ] || ROUNDS="$r"
+  done < <(sed -n 's/^bench: \[[^]]*\] round \([0-9]*\): \([a-z-]*\) \([a-z-]*\): \([0-9.]*\) s$/\1 \2 \3 \4/p' "$BENCH_FROM_LOG")
+  [ "$ROUNDS" -gt 0 ] || e2e_fail "no \"round R: TOOL MEASURE: S s\" lines in $BENCH_FROM_LOG"
+  if [ "${BENCH_ACCEL:-tcg}" = kvm ]; then DOMTYPE=kvm; else DOMTYPE=qemu; fi
+  LOAD_START="(see $BENCH_FROM_LOG)" LOAD_END="(see $BENCH_FROM_LOG)" LOGS="(the run of $BENCH_FROM_LOG)"
+  render_results
+  exit 0
+fi
+
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 e2e_setup "$NS"
 bench_log "building (or reusing) the disk image and its Vagrant variant"
@@ -251,15 +317,29 @@ run_plain() {
   timed plain halt plain_halt
   timed plain destroy plain_destroy
 }
+vmlab_openssh_provision() {  # the floor on vmlab's own guests: 3 x OpenSSH, sudo, in parallel
+  local i pids=()
+  for i in 1 2 3; do
+    in_ns ssh -F "$VP/bench-ssh.cfg" "node$i" 'sudo -n sh -c "echo bench-hello-from-\$(hostname)"' & pids+=($!)
+  done
+  for i in "${pids[@]}"; do wait "$i" || return 1; done
+}
 run_vmlab() {
   cd "$VP"
   timed vmlab up vm up
   grep -q bench-hello-from-node3 "$LOGS/vmlab.up.r$ROUND.log" || e2e_fail "vmlab up did not run node3's step"
   job_done "$(vm ssh node2 -c 'hostname; ip -4 -o addr show')" "$NET.12/" vmlab
+  # `up` starts the steps once cloud-init's config stage is done; its final stage (a Python
+  # start, ~10 s of the one vCPU under TCG) may still run. The commands below compare the
+  # tools' own costs, so they start once it ended on every node (untimed).
+  for i in 1 2 3; do vm ssh "node$i" -c 'cloud-init status --wait >/dev/null 2>&1; true'; done
   timed vmlab up-noop vm up
   timed vmlab status vm status
+  vm ssh-config > "$VP/bench-ssh.cfg"
+  timed vmlab-openssh ssh in_ns ssh -F "$VP/bench-ssh.cfg" node1 true
   timed vmlab ssh vm ssh node1 -c true
   timed vmlab provision vm provision
+  timed vmlab-openssh provision vmlab_openssh_provision
   timed vmlab halt vm halt
   timed vmlab destroy vm destroy -f
   cd "$E2E_TMP"
@@ -292,46 +372,5 @@ for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
   done
 done
 
-# ---- the table -----------------------------------------------------------------------------
-med() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{ a[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) printf "%.2f", a[(NR + 1) / 2]; else printf "%.2f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
-cell() {  # TOOL MEASURE: "median (runs)"
-  local v="${T[$1.$2]:-}"
-  [ -n "$v" ] || { echo "-"; return; }
-  echo "$(med "$v") ($(echo $v | tr ' ' '/'))"
-}
-TABLE="| measure (wall s, median of $ROUNDS round(s); the rounds in brackets) | plain libvirt + OpenSSH | Vagrant $VAGRANT_VERSION + vagrant-libvirt $VL_VERSION | Vagrant, tuned (\`guest = :debian\`) | vmlab | vmlab / plain | vmlab / Vagrant | vmlab / tuned |
-|---|---|---|---|---|---|---|---|"
-for m in up up-noop status ssh provision halt destroy; do
-  case $m in
-    up) label='`up` from nothing (3 nodes to provisioned)' ;;
-    up-noop) label='`up` again, no-op' ;;
-    status) label='`status` (plain: `virsh list --all`)' ;;
-    ssh) label='`ssh node1 -c true`' ;;
-    provision) label='`provision` (one `echo` per node; plain: 3 × ssh in parallel)' ;;
-    halt) label='`halt` (plain: 3 × ACPI shutdown)' ;;
-    destroy) label='`destroy -f` (halted)' ;;
-  esac
-  p="$(med "${T[plain.$m]:-}")"; v="$(med "${T[vagrant.$m]:-}")"; t="$(med "${T[vagrant-t.$m]:-}")"; l="$(med "${T[vmlab.$m]:-}")"
-  TABLE+="
-| $label | $(cell plain "$m") | $(cell vagrant "$m") | $(cell vagrant-t "$m") | $(cell vmlab "$m") | $(ratio "$l" "$p") | $(ratio "$l" "$v") | $(ratio "$l" "$t") |"
-done
 LOAD_END="$(cut -d' ' -f1-3 /proc/loadavg)"
-SECTION="<!-- vagrant-bench -->
-## vmlab beside Vagrant (bench/vagrant.sh, one run, $(date -u +%Y-%m-%d))
-
-The same job for each tool: 3 nodes, 1 vCPU, 512 MiB, a static address on a private network,
-the hostname, one \`echo\` shell step; $([ "$DOMTYPE" = kvm ] && echo KVM || echo "QEMU TCG (no KVM)"), libvirtd in a network namespace, $(nproc) cores.
-The same image: boxes/build-disk-image.sh (Debian 12, GRUB on its own disk): vmlab boots it
-with its cloud-init seed; Vagrant and the plain boot its \`--vagrant\` variant (cloud-init
-off, Vagrant's insecure key, DHCP). $ROUNDS round(s), the tools' order rotating per round.
-Load average at start $LOAD_START, at the end $LOAD_END. Ratios < 1: vmlab is faster.
-
-$TABLE
-
-Logs of every command: $LOGS (kept after the run).
-<!-- /vagrant-bench -->"
-echo
-echo "$SECTION"
-results_section vagrant-bench "$SECTION" "$RESULTS"
-bench_log "wrote the vagrant-bench section of $RESULTS"
+render_results
