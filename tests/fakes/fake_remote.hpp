@@ -52,7 +52,26 @@ class FakeRemote final : public communicator::Remote {
  public:
   FakeRemote(communicator::SshTarget t, FakeGuests& g) : target_(std::move(t)), g_(g) {}
 
-  int exec(const std::string& cmd, const communicator::ExecOptions& opts) override {
+  int exec(const std::string& wire, const communicator::ExecOptions& opts) override {
+    std::string cmd = wire;
+    // The shell provisioner's one-command form carries the script (printf %s '<script>' > f)
+    // and is shown as the plain "'/tmp/x.sh' args..." run: keep the script as an upload.
+    if (const auto at = wire.find("printf %s '"); at != std::string::npos &&
+                                                  opts.shown_as.rfind("'/", 0) == 0) {
+      std::string script;
+      size_t i = at + 10;  // at the opening quote
+      for (;;) {
+        const size_t end = wire.find('\'', i + 1);
+        script += wire.substr(i + 1, end - i - 1);
+        i = end + 1;
+        if (wire.compare(i, 3, "\\''") != 0) break;
+        script += '\'';
+        i += 2;
+      }
+      cmd = opts.shown_as;
+      std::lock_guard lock(g_.mu);
+      g_.files[{target_.label, cmd.substr(1, cmd.find('\'', 1) - 1)}] = script;
+    }
     if (cmd.rfind("'/", 0) != 0) {
       if (g_.answer && opts.on_stdout_line) {
         const std::string out = g_.answer(target_.label, cmd);
