@@ -56,8 +56,8 @@ class FakeRemote final : public communicator::Remote {
     std::string cmd = wire;
     // The shell provisioner's one-command form carries the script (printf %s '<script>' > f)
     // and is shown as the plain "'/tmp/x.sh' args..." run: keep the script as an upload.
-    if (const auto at = wire.find("printf %s '"); at != std::string::npos &&
-                                                  opts.shown_as.rfind("'/", 0) == 0) {
+    if (const auto at = wire.find("printf %s '");
+        at != std::string::npos && opts.shown_as.rfind("'/", 0) == 0) {
       std::string script;
       size_t i = at + 10;  // at the opening quote
       for (;;) {
