@@ -56,19 +56,20 @@ void ShellProvisioner::apply(Context& ctx) {
   opts.env = s.env;
   opts.sudo = s.privileged;
   int status = 0;
+  const std::string run = shell_command(remote, s.args);
   const std::string one = shell_inline_command(remote, script, s.args);
   if (communicator::compose_command(one, opts, ctx.remote.target().user).size() <=
       kInlineScriptMax) {
     // One channel instead of an SFTP session, the run and a removal: under TCG each of those
     // is a process start in the guest (sftp-server, a shell), a second or so.
-    opts.shown_as = shell_command(remote, s.args);
+    opts.shown_as = run;
     status = ctx.remote.exec(one, opts);
   } else {
     {
       const TempFile local(script, "vmlab-script");
       ctx.remote.upload(local.path(), remote, 0700);
     }
-    status = ctx.remote.exec(shell_command(remote, s.args), opts);
+    status = ctx.remote.exec(run, opts);
     ctx.remote.exec("rm -f " + communicator::shell_quote(remote), {});
   }
   if (status != 0) throw Error("{}: script exited with status {}", step_title(ctx), status);
