@@ -122,12 +122,19 @@ TEST_CASE("render_files: cloud-init user, keys, host key, hosts, network-config"
                 "    -----END OPENSSH PRIVATE KEY-----\n") != std::string::npos);
   CHECK(ud.find("  ed25519_public: \"ssh-ed25519 AAAAhostkey\"\n") != std::string::npos);
   CHECK(ud.find("manage_etc_hosts: false\n") != std::string::npos);
+  // Only the modules the lab needs; set_passwords applies ssh_pwauth: false.
+  CHECK(ud.find("cloud_init_modules: [write_files, growpart, resizefs, set_hostname, "
+                "update_hostname, users_groups, ssh]\n") != std::string::npos);
+  CHECK(ud.find("cloud_config_modules: [set_passwords]\n") != std::string::npos);
   CHECK(ud.find("    content: |\n      127.0.0.1 localhost\n") != std::string::npos);
   CHECK(ud.find("      192.168.56.101 w1-k8s\n") != std::string::npos);
   auto nc = file_of(files, "network-config");
-  CHECK(nc == "version: 2\nethernets:\n  nic0:\n    match:\n      macaddress: \"" + nics[0].mac +
-                  "\"\n    dhcp4: true\n  nic1:\n    match:\n      macaddress: \"" + nics[1].mac +
-                  "\"\n    dhcp4: false\n    addresses:\n      - \"192.168.56.10/24\"\n");
+  CHECK(nc ==
+        "version: 2\nethernets:\n  nic0:\n    match:\n      macaddress: \"" + nics[0].mac +
+            "\"\n    accept-ra: false\n    dhcp4: true\n  nic1:\n    match:\n      macaddress: \"" +
+            nics[1].mac +
+            "\"\n    accept-ra: false\n    dhcp4: false\n    addresses:\n      - "
+            "\"192.168.56.10/24\"\n");
   CHECK(file_of(files, "vmlab/interfaces") ==
         nics[0].mac + " dhcp\n" + nics[1].mac + " 192.168.56.10/24\n");
   CHECK(file_of(files, "vmlab/hostname") == "m-k8s\n");
