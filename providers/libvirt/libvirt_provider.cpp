@@ -5,11 +5,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <mutex>
 #include <thread>
+#include <type_traits>
+#include <vector>
 
 #include "boxes/box.hpp"
 #include "core/log.hpp"
@@ -150,24 +153,30 @@ class LibvirtProvider final : public Provider {
   void destroy_lab(const std::string& lab_id) override { lv::networks::remove_all(conn(), lab_id); }
 
   std::vector<MachineInfo> list(const std::string& lab_id) override {
-    std::vector<MachineInfo> out;
-    std::string prefix = lv::networks::prefix(lab_id);
-    for (auto& d : take(virt::list_domains(conn()))) {
-      if (virt::domain_name(d.get()).rfind(prefix, 0) != 0) continue;
-      if (auto info = describe(d.get(), lab_id)) out.push_back(std::move(*info));
-    }
-    return out;
+    return reading([&] {
+      std::vector<MachineInfo> out;
+      std::string prefix = lv::networks::prefix(lab_id);
+      for (auto& d : take(virt::list_domains(conn()))) {
+        if (virt::domain_name(d.get()).rfind(prefix, 0) != 0) continue;
+        if (auto info = describe(d.get(), lab_id)) out.push_back(std::move(*info));
+      }
+      return out;
+    });
   }
 
   MachineInfo info(const MachineRef& m) override {
-    auto dom = take(virt::find_domain(conn(m), domain_name(m)));
-    std::optional<MachineInfo> info;
-    if (dom) info = describe(dom.get(), m.lab_id);
-    if (!info) return MachineInfo{m.node, MachineState::NotCreated, std::nullopt};
-    return *info;
+    return reading([&] {
+      auto dom = take(virt::find_domain(conn(m), domain_name(m)));
+      std::optional<MachineInfo> info;
+      if (dom) info = describe(dom.get(), m.lab_id);
+      if (!info) return MachineInfo{m.node, MachineState::NotCreated, std::nullopt};
+      return *info;
+    });
   }
 
-  std::vector<LabListing> list_labs() override { return lv::list_labs(conn()); }
+  std::vector<LabListing> list_labs() override {
+    return reading([&] { return lv::list_labs(conn()); });
+  }
 
   HostReport diagnose(const config::Topology* topo, const std::string& lab_id) override {
     std::string error;
@@ -272,15 +281,52 @@ class LibvirtProvider final : public Provider {
     return conn();
   }
 
+  // A call that only reads, run again once when it failed because the connection was lost
+  // (the call that finds a restarted daemon fails; the next conn() reconnects).
+  template <typename F>
+  std::invoke_result_t<F&> reading(F&& f) {
+    try {
+      return f();
+    } catch (const ProviderError&) {
+      {
+        std::lock_guard lock(mu_);
+        if (!conn_ || virt::is_open(conn_.get())) throw;
+      }
+      return f();
+    }
+  }
+
+  // A connection lost to a libvirtd restart (seen closed by a failed call, or not answering
+  // after a second unused) is opened again, waiting up to 30 s for the daemon to come back. The
+  // old one is kept, not closed: another thread may still be inside a call on it.
   virConnectPtr conn() {
     std::lock_guard lock(mu_);
-    if (!conn_) conn_ = connect(uri_);
+    bool idle = std::chrono::steady_clock::now() - used_ > std::chrono::seconds(1);
+    if (conn_ && !(idle ? virt::answers(conn_.get()) : virt::is_open(conn_.get()))) {
+      log::info("libvirt", "the connection to {} was lost (libvirtd restarted?): reconnecting",
+                uri_);
+      lost_.push_back(std::move(conn_));
+    }
+    if (!conn_) conn_ = lost_.empty() ? connect(uri_) : reconnect();
+    used_ = std::chrono::steady_clock::now();
     return conn_.get();
+  }
+
+  virt::Connection reconnect() {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+      auto c = virt::open(uri_);
+      if (c.ok()) return std::move(c.value());
+      if (std::chrono::steady_clock::now() > until) return connect(uri_);  // throws, with the hint
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
   }
 
   std::string uri_;
   std::mutex mu_;
   virt::Connection conn_;
+  std::vector<virt::Connection> lost_;
+  std::chrono::steady_clock::time_point used_;
 };
 
 void LibvirtProvider::create(const MachineSpec& spec, const ProgressFn& progress) {

@@ -100,6 +100,15 @@ Result<Connection> open(const std::string& uri) {
   return Connection(c);
 }
 
+bool is_open(virConnectPtr c) {
+  return virConnectIsAlive(c) == 1;
+}
+
+bool answers(virConnectPtr c) {
+  unsigned long v = 0;
+  return is_open(c) && virConnectGetLibVersion(c, &v) == 0;
+}
+
 Result<std::vector<Domain>> list_domains(virConnectPtr c) {
   log::debug("libvirt", "virConnectListAllDomains");
   virDomainPtr* list = nullptr;

@@ -40,6 +40,12 @@ std::string header_version();
 // Opens a connection (read-write). Silences libvirt's default stderr error printing first.
 Result<Connection> open(const std::string& uri);
 
+// A connection does not survive a libvirtd restart: every call on it fails from then on.
+// is_open: not yet seen closed (no call; a failed call marks it). answers: is_open and the
+// daemon answers one cheap call.
+bool is_open(virConnectPtr c);
+bool answers(virConnectPtr c);
+
 // Domains. find_* returns a null handle (not a failure) when the object does not exist.
 Result<std::vector<Domain>> list_domains(virConnectPtr c);
 Result<Domain> find_domain(virConnectPtr c, const std::string& name);
