@@ -45,7 +45,7 @@ printf 'instance-id: %s-%s\nlocal-hostname: %s\n' "$host" "$(date +%s%N)" "$host
     echo "  nic$i:"
     echo "    match: {macaddress: \"$mac\"}"
     echo "    set-name: eth$i"
-    echo "    accept-ra: false"   # as vmlab: lab networks send no router advertisements
+    echo "    accept-ra: false"   # as vmlab (seed.cpp)
     if [ "$addr" = dhcp ]; then echo "    dhcp4: true"; else echo "    addresses: [$addr]"; fi
     i=$((i + 1))
   done

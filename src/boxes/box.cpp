@@ -218,17 +218,16 @@ bool reads_seed(const Box& box) {
 std::optional<GuestInit> guest_init(const Box& box) {
   if (box.seed != "cloud-init") return std::nullopt;
   // cloud-init's first stage (users, keys, hostname, files, network) runs before sshd
-  // (cloud-init.service is Before=sshd.service), so what is left when SSH answers is its config
-  // stage (apt sources, debconf, locale: what a step's apt-get would race) and its final stage,
-  // which has nothing to do for vmlab's seed (no packages, no runcmd). So: wait until no job of
-  // the stages up to config is queued, read from systemd (`cloud-init status --wait` is a Python
-  // start of its own, seconds under TCG, and waits for the final stage too); without systemd,
-  // cloud-init's own wait.
+  // (cloud-init.service is Before=sshd.service). vmlab's seed asks nothing of the later stages
+  // but set_passwords (seed.cpp: no apt, locale, grub-dpkg, packages or runcmd), so nothing they
+  // do races a step's apt-get, and the steps start without waiting for them. What is waited
+  // for: no job of cloud-init-local or cloud-init queued, read from systemd (a guest whose sshd
+  // came up early); without systemd, cloud-init's own wait (`cloud-init status --wait`).
   return GuestInit{"cloud-init",
                    "command -v cloud-init >/dev/null 2>&1 || exit 0; "
                    "if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then "
                    "while systemctl list-jobs --no-legend 2>/dev/null | grep -qE "
-                   "'(^| )cloud-(init-local|init|config)\\.service '; do sleep 0.5; done; "
+                   "'(^| )cloud-init(-local)?\\.service '; do sleep 0.5; done; "
                    "else cloud-init status --wait >/dev/null 2>&1; fi; true"};
 }
 

@@ -56,8 +56,9 @@ std::string network_config(const std::vector<Nic>& nics) {
   std::string out = "version: 2\nethernets:\n";
   for (size_t i = 0; i < nics.size(); ++i) {
     out += fmt::format("  nic{}:\n    match:\n      macaddress: {}\n", i, yaml::quote(nics[i].mac));
-    // Lab networks send no router advertisements: without this, systemd-networkd-wait-online holds
-    // sshd back ~12 s for three unanswered router solicitations (docs/design-decisions.md).
+    // Lab networks send no router advertisements. Where the renderer honours this (netplan, ENI;
+    // not cloud-init 22.4's networkd for static NICs), wait-online stops waiting ~12 s for them
+    // (docs/design-decisions.md, "accept-ra: false").
     out += "    accept-ra: false\n";
     if (nics[i].address.empty()) {
       out += "    dhcp4: true\n";
