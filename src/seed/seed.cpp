@@ -38,10 +38,9 @@ std::string user_data(const Input& k) {
   out += "ssh_keys:\n";
   out += fmt::format("  ed25519_private: {}\n", yaml::text(k.host_key_private, 2));
   out += fmt::format("  ed25519_public: {}\n", yaml::quote(k.host_key_public));
-  // Only the modules the lab needs (docs/design-decisions.md, "Asking cloud-init only for what
-  // the lab needs"): the box's own lists also run locale, grub-dpkg, apt, ntp, ca-certs,
-  // rsyslog... for nothing, seconds each under TCG, before sshd (init) or before the steps
-  // (config).
+  // Only the modules the lab needs (docs/design-decisions.md, "Only the cloud-init modules the
+  // lab needs"): the box's own lists also run locale, grub-dpkg, apt, ntp, ca-certs, rsyslog...
+  // for nothing, seconds in all under TCG, before sshd (init) or before the steps (config).
   out +=
       "cloud_init_modules: [write_files, growpart, resizefs, set_hostname, update_hostname, "
       "users_groups, ssh]\n";
