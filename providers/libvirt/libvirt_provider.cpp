@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <deque>
 #include <fstream>
@@ -260,7 +261,12 @@ class LibvirtProvider final : public Provider {
   // lab sharing the prefix) or was undefined meanwhile.
   std::optional<MachineInfo> describe(virDomainPtr d, const std::string& lab_id) {
     auto meta = virt::domain_metadata(d, lv::kMetadataNs);
-    if (!meta.ok()) return std::nullopt;  // undefined meanwhile
+    if (!meta.ok()) {
+      // A connection lost under the call is no "undefined meanwhile": a lab listed without its
+      // machines would lose their records (reading() runs the call again instead).
+      if (!virt::is_open(virDomainGetConnect(d))) throw ProviderError(meta.error());
+      return std::nullopt;  // undefined meanwhile
+    }
     auto m = lv::parse_metadata(meta.value());
     if (!m || m->lab_id != lab_id) return std::nullopt;
     auto st = virt::domain_state(d);
@@ -285,15 +291,23 @@ class LibvirtProvider final : public Provider {
   // (the call that finds a restarted daemon fails; the next conn() reconnects).
   template <typename F>
   std::invoke_result_t<F&> reading(F&& f) {
+    std::uint64_t before = generation();
     try {
       return f();
     } catch (const ProviderError&) {
       {
         std::lock_guard lock(mu_);
-        if (!conn_ || virt::is_open(conn_.get())) throw;
+        // Retried when the connection the call used is gone: reopened meanwhile by another
+        // thread (a new generation), or seen closed now.
+        if (generation_ == before && conn_ && virt::is_open(conn_.get())) throw;
       }
       return f();
     }
+  }
+
+  std::uint64_t generation() {
+    std::lock_guard lock(mu_);
+    return generation_;
   }
 
   // A connection lost to a libvirtd restart (seen closed by a failed call, or not answering
@@ -306,18 +320,30 @@ class LibvirtProvider final : public Provider {
       log::info("libvirt", "the connection to {} was lost (libvirtd restarted?): reconnecting",
                 uri_);
       lost_.push_back(std::move(conn_));
+      patient_ = true;
     }
-    if (!conn_) conn_ = lost_.empty() ? connect(uri_) : reconnect();
+    if (!conn_) {
+      conn_ = patient_ ? reconnect() : connect(uri_);
+      ++generation_;
+    }
     used_ = std::chrono::steady_clock::now();
     return conn_.get();
   }
 
+  // Once per lost connection: after 30 s without the daemon, later calls fail at once (with
+  // connect()'s hint) instead of each waiting again.
   virt::Connection reconnect() {
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     for (;;) {
       auto c = virt::open(uri_);
-      if (c.ok()) return std::move(c.value());
-      if (std::chrono::steady_clock::now() > until) return connect(uri_);  // throws, with the hint
+      if (c.ok()) {
+        patient_ = false;
+        return std::move(c.value());
+      }
+      if (std::chrono::steady_clock::now() > until) {
+        patient_ = false;
+        return connect(uri_);  // throws, with the hint
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
   }
@@ -326,6 +352,8 @@ class LibvirtProvider final : public Provider {
   std::mutex mu_;
   virt::Connection conn_;
   std::vector<virt::Connection> lost_;
+  bool patient_ = false;  // a connection was lost: the next open waits for the daemon
+  std::uint64_t generation_ = 0;
   std::chrono::steady_clock::time_point used_;
 };
 
