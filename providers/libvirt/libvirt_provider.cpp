@@ -264,7 +264,7 @@ class LibvirtProvider final : public Provider {
     if (!meta.ok()) {
       // A connection lost under the call is no "undefined meanwhile": a lab listed without its
       // machines would lose their records (reading() runs the call again instead).
-      if (!virt::is_open(virDomainGetConnect(d))) throw ProviderError(meta.error());
+      if (!virt::is_open(d)) throw ProviderError(meta.error());
       return std::nullopt;  // undefined meanwhile
     }
     auto m = lv::parse_metadata(meta.value());

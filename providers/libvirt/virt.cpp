@@ -104,6 +104,10 @@ bool is_open(virConnectPtr c) {
   return virConnectIsAlive(c) == 1;
 }
 
+bool is_open(virDomainPtr d) {
+  return is_open(virDomainGetConnect(d));
+}
+
 bool answers(virConnectPtr c) {
   unsigned long v = 0;
   return is_open(c) && virConnectGetLibVersion(c, &v) == 0;

@@ -44,6 +44,7 @@ Result<Connection> open(const std::string& uri);
 // is_open: not yet seen closed (no call; a failed call marks it). answers: is_open and the
 // daemon answers one cheap call.
 bool is_open(virConnectPtr c);
+bool is_open(virDomainPtr d);  // the connection `d` was found on
 bool answers(virConnectPtr c);
 
 // Domains. find_* returns a null handle (not a failure) when the object does not exist.
